@@ -1,0 +1,188 @@
+//! The operation table: operation name -> HTTP method, path and body schema.
+//!
+//! This is data, in one place, and a caller can override any path (DOKU has renamed paths
+//! before: one page calls the Alfa endpoint `/alfa-virtual-account/v2/payment-code`).
+
+use crate::error::{Error, Result};
+use crate::validate::Schema;
+
+/// HTTP method of an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+
+    /// Parses `GET` / `POST` (case-insensitive); anything else names `method`.
+    pub fn parse(s: &str) -> Result<Method> {
+        match s.to_ascii_uppercase().as_str() {
+            "GET" => Ok(Method::Get),
+            "POST" => Ok(Method::Post),
+            _ => Err(Error::invalid_input(
+                "method",
+                format!("method must be GET or POST (got {s:?})"),
+            )),
+        }
+    }
+}
+
+/// One DOKU operation. For GET operations the path holds `{id}`, replaced by the
+/// (percent-encoded) id of the order being looked up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub name: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub schema: Option<Schema>,
+}
+
+pub const ALFA_PAYMENT_CODE: &str = "alfa_payment_code";
+pub const INDOMARET_PAYMENT_CODE: &str = "indomaret_payment_code";
+pub const INDODANA_GENERATE_ORDER: &str = "indodana_generate_order";
+pub const CHECK_STATUS: &str = "check_status";
+
+/// Default paths (PROTOCOL.md 3).
+pub const DEFAULT_OPERATIONS: [(&str, Method, &str, Option<Schema>); 4] = [
+    (
+        ALFA_PAYMENT_CODE,
+        Method::Post,
+        "/alfa-online-to-offline/v2/payment-code",
+        Some(Schema::AlfaPaymentCode),
+    ),
+    (
+        INDOMARET_PAYMENT_CODE,
+        Method::Post,
+        "/indomaret-online-to-offline/v2/payment-code",
+        Some(Schema::IndomaretPaymentCode),
+    ),
+    (
+        INDODANA_GENERATE_ORDER,
+        Method::Post,
+        "/indodana-peer-to-peer/v2/generate-order",
+        Some(Schema::IndodanaGenerateOrder),
+    ),
+    (CHECK_STATUS, Method::Get, "/orders/v1/status/{id}", None),
+];
+
+/// The table of operations a client knows. `OperationTable::default()` holds the seeds'
+/// operations; [`OperationTable::set_path`] overrides a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationTable {
+    ops: Vec<Operation>,
+}
+
+impl Default for OperationTable {
+    fn default() -> Self {
+        OperationTable {
+            ops: DEFAULT_OPERATIONS
+                .iter()
+                .map(|&(name, method, path, schema)| Operation {
+                    name,
+                    method,
+                    path: path.to_string(),
+                    schema,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl OperationTable {
+    /// The operation called `name`, or an `invalid_input` error naming `operation` and
+    /// listing the known names.
+    pub fn get(&self, name: &str) -> Result<&Operation> {
+        self.ops.iter().find(|o| o.name == name).ok_or_else(|| {
+            Error::invalid_input(
+                "operation",
+                format!(
+                    "unknown operation {name:?}; known operations: {}",
+                    self.names().join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Replaces the path of operation `name`. The path must start with `/`, and a GET
+    /// path must contain `{id}`.
+    pub fn set_path(&mut self, name: &str, path: &str) -> Result<()> {
+        let field = format!("paths.{name}");
+        if !path.starts_with('/') || path.contains(['?', '#', '\r', '\n', ' ']) {
+            return Err(Error::config(
+                field,
+                format!("path must start with '/' and hold no query, fragment or whitespace (got {path:?})"),
+            ));
+        }
+        let op = self
+            .ops
+            .iter_mut()
+            .find(|o| o.name == name)
+            .ok_or_else(|| Error::config(field.clone(), format!("unknown operation {name:?}")))?;
+        if op.method == Method::Get && !path.contains("{id}") {
+            return Err(Error::config(field, "a GET path must contain {id}"));
+        }
+        op.path = path.to_string();
+        Ok(())
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.ops.iter().map(|o| o.name).collect()
+    }
+}
+
+/// Percent-encodes an id for use as one path segment (`/orders/v1/status/{id}`): every
+/// byte outside `A-Z a-z 0-9 - . _ ~` is encoded, so an id can never add a path segment,
+/// a query or a line break to the signed Request-Target.
+pub fn encode_path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn default_table_and_override() {
+        let mut t = OperationTable::default();
+        assert_eq!(
+            t.get(ALFA_PAYMENT_CODE).unwrap().path,
+            "/alfa-online-to-offline/v2/payment-code"
+        );
+        t.set_path(ALFA_PAYMENT_CODE, "/alfa-virtual-account/v2/payment-code")
+            .unwrap();
+        assert_eq!(
+            t.get(ALFA_PAYMENT_CODE).unwrap().path,
+            "/alfa-virtual-account/v2/payment-code"
+        );
+        assert_eq!(t.get("nope").unwrap_err().field(), Some("operation"));
+        assert_eq!(
+            t.set_path(CHECK_STATUS, "/orders/status")
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Config
+        );
+        assert!(t.set_path(ALFA_PAYMENT_CODE, "no-slash").is_err());
+    }
+
+    #[test]
+    fn ids_cannot_escape_their_segment() {
+        assert_eq!(encode_path_segment("INV-1_a.b~"), "INV-1_a.b~");
+        assert_eq!(encode_path_segment("a/b?c\n"), "a%2Fb%3Fc%0A");
+    }
+}

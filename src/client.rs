@@ -1,0 +1,540 @@
+//! The HTTP client: validated, signed requests to DOKU with bounded retries and response
+//! signature verification.
+//!
+//! One `ureq::Agent` per client (connection reuse); the constructor does no I/O. A request
+//! body is serialised once; those exact bytes are hashed, signed and sent. Retries happen
+//! only on connect errors, timeouts, broken connections and 5xx, with exponential backoff
+//! and jitter, and always with the same Request-Id, so DOKU's idempotency (409 + original
+//! body) makes a retry safe. A 409 is returned as the original response, flagged `replay`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::channel::{self, Method};
+use crate::clock::{self, Clock, RequestIds, SystemClock, UuidV4};
+use crate::config::{Config, ResponseSignaturePolicy};
+use crate::error::{Error, ErrorKind, Result};
+use crate::signature::{Component, MAX_BODY_BYTES};
+use crate::validate;
+
+/// Per-request choices. Both fields are generated when `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOptions {
+    /// The Request-Id (DOKU's idempotency key), at most 128 characters. Reuse the same id
+    /// to retry a request whose outcome you do not know.
+    pub request_id: Option<String>,
+    /// The Request-Timestamp, `2020-08-11T08:45:42Z`.
+    pub timestamp: Option<String>,
+}
+
+impl RequestOptions {
+    /// Parses `{"request_id": "...", "timestamp": "..."}` (both optional).
+    pub fn from_json(json: &str) -> Result<Self> {
+        let v = validate::parse_json(json.as_bytes(), "options")?;
+        let Some(obj) = v.as_object() else {
+            return Err(Error::invalid_input(
+                "options",
+                "options must be a JSON object",
+            ));
+        };
+        let mut o = RequestOptions::default();
+        for (k, v) in obj {
+            let slot = match k.as_str() {
+                "request_id" => &mut o.request_id,
+                "timestamp" => &mut o.timestamp,
+                _ => {
+                    return Err(Error::invalid_input(
+                        format!("options.{k}"),
+                        format!("unknown option {k:?}; known options: request_id, timestamp"),
+                    ))
+                }
+            };
+            match v {
+                Value::Null => {}
+                Value::String(s) => *slot = Some(s.clone()),
+                _ => {
+                    return Err(Error::invalid_input(
+                        format!("options.{k}"),
+                        format!("options.{k} must be a string"),
+                    ))
+                }
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// A successful DOKU answer (2xx, or a 409 replay of the original answer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    /// The Request-Id that was sent (and that DOKU echoes).
+    pub request_id: String,
+    pub response_timestamp: Option<String>,
+    /// True when DOKU answered 409: this is the original response to an earlier request
+    /// with the same Request-Id and body, not a new transaction.
+    pub replay: bool,
+    /// True when DOKU's response signature was present and verified.
+    pub signature_verified: bool,
+    pub body: Value,
+}
+
+impl Response {
+    /// `{"status", "request_id", "response_timestamp", "replay", "signature_verified", "body"}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "status": self.status,
+            "request_id": self.request_id,
+            "response_timestamp": self.response_timestamp,
+            "replay": self.replay,
+            "signature_verified": self.signature_verified,
+            "body": self.body,
+        })
+    }
+}
+
+/// A DOKU client. Thread-safe (`Send + Sync`); share one per merchant account.
+#[derive(Clone)]
+pub struct Client {
+    config: Config,
+    agent: ureq::Agent,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn RequestIds>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds a client; no network I/O happens here.
+    pub fn new(config: Config) -> Result<Self> {
+        Client::with_sources(config, Arc::new(SystemClock), Arc::new(UuidV4))
+    }
+
+    /// Builds a client with an injected clock and Request-Id source (deterministic tests).
+    pub fn with_sources(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn RequestIds>,
+    ) -> Result<Self> {
+        let proxy = match &config.proxy {
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|_| {
+                Error::config("proxy", "proxy must be a URL like http://host:3128")
+            })?),
+            None => None,
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.timeout))
+            .max_redirects(0)
+            .proxy(proxy)
+            .user_agent(concat!("doku-direct/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Ok(Client {
+            config,
+            agent,
+            clock,
+            ids,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Alfa Group payment code (DGPC, or MGPC with `online_to_offline_info.payment_code`).
+    pub fn alfa_payment_code(&self, body: &Value, opts: &RequestOptions) -> Result<Response> {
+        self.call_value(channel::ALFA_PAYMENT_CODE, body, opts)
+    }
+
+    /// Indomaret payment code.
+    pub fn indomaret_payment_code(&self, body: &Value, opts: &RequestOptions) -> Result<Response> {
+        self.call_value(channel::INDOMARET_PAYMENT_CODE, body, opts)
+    }
+
+    /// Indodana generate order.
+    pub fn indodana_generate_order(&self, body: &Value, opts: &RequestOptions) -> Result<Response> {
+        self.call_value(channel::INDODANA_GENERATE_ORDER, body, opts)
+    }
+
+    /// Check status by invoice number or original Request-Id (GET, signed without Digest).
+    pub fn check_status(&self, id: &str, opts: &RequestOptions) -> Result<Response> {
+        if id.is_empty() {
+            return Err(Error::invalid_input("id", "id must not be empty"));
+        }
+        let op = self.config.operations.get(channel::CHECK_STATUS)?;
+        let path = op.path.replace("{id}", &channel::encode_path_segment(id));
+        self.send(Method::Get, &path, None, opts)
+    }
+
+    /// Calls operation `name` with a JSON body given as bytes. The body is validated and
+    /// then sent exactly as given (so the signature covers the caller's bytes). For a GET
+    /// operation (`check_status`) the input is `{"id": "..."}`.
+    pub fn call(&self, name: &str, body: &[u8], opts: &RequestOptions) -> Result<Response> {
+        let op = self.config.operations.get(name)?;
+        let value = validate::parse_json(body, "request")?;
+        match op.method {
+            Method::Get => {
+                let id = value.get("id").and_then(Value::as_str).ok_or_else(|| {
+                    Error::invalid_input("id", format!("{name} takes {{\"id\": \"...\"}}"))
+                })?;
+                self.check_status(id, opts)
+            }
+            Method::Post => {
+                if let Some(schema) = op.schema {
+                    schema.validate(&value)?;
+                }
+                let path = op.path.clone();
+                self.send(Method::Post, &path, Some(body), opts)
+            }
+        }
+    }
+
+    /// Like [`Client::call`] for a body you hold as a `serde_json::Value`: it is
+    /// validated, serialised once, and those bytes are signed and sent.
+    pub fn call_value(&self, name: &str, body: &Value, opts: &RequestOptions) -> Result<Response> {
+        let op = self.config.operations.get(name)?;
+        if op.method == Method::Get {
+            return Err(Error::invalid_input(
+                "operation",
+                format!("{name} is a GET operation; use check_status"),
+            ));
+        }
+        if let Some(schema) = op.schema {
+            schema.validate(body)?;
+        }
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_input("request", format!("cannot serialise: {e}")))?;
+        self.send(Method::Post, &op.path, Some(&bytes), opts)
+    }
+
+    /// A signed request to any Non-SNAP path (PROTOCOL.md 3: other VA banks, e-wallets,
+    /// checkout). A POST body must be JSON and is sent as given; it is not validated
+    /// against field rules. GET takes no body.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        opts: &RequestOptions,
+    ) -> Result<Response> {
+        match (method, body) {
+            (Method::Get, Some(_)) => Err(Error::invalid_input(
+                "body",
+                "a GET request carries no body (its signature has no Digest line)",
+            )),
+            (Method::Post, None) => Err(Error::invalid_input(
+                "body",
+                "a POST request needs a JSON body",
+            )),
+            (Method::Post, Some(b)) => {
+                validate::parse_json(b, "body")?;
+                self.send(method, path, body, opts)
+            }
+            (Method::Get, None) => self.send(method, path, None, opts),
+        }
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        opts: &RequestOptions,
+    ) -> Result<Response> {
+        let request_id = match &opts.request_id {
+            Some(id) => {
+                check_request_id(id)?;
+                id.clone()
+            }
+            None => self.ids.next_id(),
+        };
+        if let Some(ts) = &opts.timestamp {
+            clock::parse_timestamp(ts, "timestamp")?;
+        }
+        let url = format!("{}{}", self.config.base_url, path);
+        let mut attempt: u32 = 0;
+        loop {
+            let timestamp = opts
+                .timestamp
+                .clone()
+                .unwrap_or_else(|| clock::format_timestamp(self.clock.now_unix()));
+            let component =
+                Component::request(&self.config.client_id, &request_id, &timestamp, path, body);
+            let signature = self.config.key.sign(&component)?;
+            let outcome = self.attempt(method, &url, body, &request_id, &timestamp, &signature);
+            let retry = attempt < self.config.retries
+                && match &outcome {
+                    Ok(raw) => raw.status >= 500,
+                    Err(e) => is_retryable(e),
+                };
+            if !retry {
+                return match outcome {
+                    Ok(raw) => self.finish(raw, &request_id, path),
+                    Err(e) => Err(transport_error(e, &request_id, self.config.timeout)),
+                };
+            }
+            std::thread::sleep(self.backoff(attempt));
+            attempt += 1;
+        }
+    }
+
+    fn attempt(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        request_id: &str,
+        timestamp: &str,
+        signature: &str,
+    ) -> std::result::Result<RawResponse, ureq::Error> {
+        let mut resp = match (method, body) {
+            (Method::Post, Some(b)) => self
+                .agent
+                .post(url)
+                .header("Client-Id", &self.config.client_id)
+                .header("Request-Id", request_id)
+                .header("Request-Timestamp", timestamp)
+                .header("Signature", signature)
+                .content_type("application/json")
+                .send(b)?,
+            _ => self
+                .agent
+                .get(url)
+                .header("Client-Id", &self.config.client_id)
+                .header("Request-Id", request_id)
+                .header("Request-Timestamp", timestamp)
+                .header("Signature", signature)
+                .call()?,
+        };
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let status = resp.status().as_u16();
+        let response_timestamp = header("Response-Timestamp");
+        let signature = header("Signature");
+        let echoed_request_id = header("Request-Id");
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES as u64)
+            .read_to_vec()?;
+        Ok(RawResponse {
+            status,
+            response_timestamp,
+            signature,
+            echoed_request_id,
+            body,
+        })
+    }
+
+    fn finish(&self, raw: RawResponse, request_id: &str, path: &str) -> Result<Response> {
+        let text = || String::from_utf8_lossy(&raw.body).into_owned();
+        let success = (200..300).contains(&raw.status) || raw.status == 409;
+        if !success {
+            return Err(api_error(raw.status, request_id, &raw.body));
+        }
+        if raw
+            .echoed_request_id
+            .as_deref()
+            .is_some_and(|id| id != request_id)
+        {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "DOKU's response carries another Request-Id than the request",
+            )
+            .with_http_status(raw.status)
+            .with_request_id(request_id)
+            .with_body(text()));
+        }
+        let signature_verified = self.verify_response(&raw, request_id, path)?;
+        let body: Value = if raw.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw.body).map_err(|e| {
+                Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "DOKU answered HTTP {} with a body that is not JSON: {e}",
+                        raw.status
+                    ),
+                )
+                .with_http_status(raw.status)
+                .with_request_id(request_id)
+                .with_body(text())
+            })?
+        };
+        Ok(Response {
+            status: raw.status,
+            request_id: request_id.to_string(),
+            response_timestamp: raw.response_timestamp,
+            replay: raw.status == 409,
+            signature_verified,
+            body,
+        })
+    }
+
+    fn verify_response(&self, raw: &RawResponse, request_id: &str, path: &str) -> Result<bool> {
+        let policy = self.config.response_signature;
+        let mismatch = |msg: &str| {
+            Error::signature_mismatch(msg)
+                .with_field("headers.Signature")
+                .with_http_status(raw.status)
+                .with_request_id(request_id)
+                .with_body(String::from_utf8_lossy(&raw.body).into_owned())
+        };
+        let signature = match (&raw.signature, policy) {
+            (_, ResponseSignaturePolicy::Off) => return Ok(false),
+            (None, ResponseSignaturePolicy::IfPresent) => return Ok(false),
+            (None, ResponseSignaturePolicy::Require) => {
+                return Err(mismatch("DOKU's response carries no Signature header"))
+            }
+            (Some(s), _) => s,
+        };
+        let Some(ts) = &raw.response_timestamp else {
+            return Err(mismatch(
+                "DOKU's response is signed but carries no Response-Timestamp header",
+            ));
+        };
+        let component = Component::response(
+            &self.config.client_id,
+            request_id,
+            ts,
+            path,
+            Some(&raw.body),
+        );
+        self.config.key.verify(&component, signature).map_err(|e| {
+            mismatch(&format!(
+                "DOKU's response signature is invalid: {}",
+                e.message()
+            ))
+        })?;
+        Ok(true)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.config.retry_backoff.as_millis() as u64;
+        let exp = base.saturating_mul(1u64 << attempt.min(16)).min(8_000);
+        // Equal jitter: half fixed, half random, so retries from many clients spread out.
+        Duration::from_millis(exp / 2 + fastrand::u64(0..=exp / 2))
+    }
+}
+
+struct RawResponse {
+    status: u16,
+    response_timestamp: Option<String>,
+    signature: Option<String>,
+    echoed_request_id: Option<String>,
+    body: Vec<u8>,
+}
+
+fn check_request_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.chars().count() > 128 || id.contains(['\r', '\n']) {
+        return Err(Error::invalid_input(
+            "request_id",
+            "request_id must be 1 to 128 characters with no line break",
+        ));
+    }
+    Ok(())
+}
+
+fn is_retryable(e: &ureq::Error) -> bool {
+    matches!(
+        e,
+        ureq::Error::Timeout(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Io(_)
+            | ureq::Error::Protocol(_)
+    )
+}
+
+fn transport_error(e: ureq::Error, request_id: &str, timeout: Duration) -> Error {
+    let err = match e {
+        ureq::Error::Timeout(which) => Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "no complete answer from DOKU in time ({which:?}, limit {timeout:?}): the outcome \
+                 is unknown; call check_status with this Request-Id or the invoice number, or \
+                 retry with the same Request-Id"
+            ),
+        ),
+        ureq::Error::BodyExceedsLimit(limit) => Error::new(
+            ErrorKind::Decode,
+            format!("DOKU's answer is larger than {limit} bytes"),
+        ),
+        other => Error::new(
+            ErrorKind::Transport,
+            format!("the connection to DOKU failed: {other}"),
+        ),
+    };
+    err.with_request_id(request_id)
+}
+
+/// DOKU error bodies are parsed leniently (PROTOCOL.md 5): `error.message` when present,
+/// else a top-level `message`, else the status alone. The raw body is always kept.
+fn api_error(status: u16, request_id: &str, body: &[u8]) -> Error {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let err = parsed.as_ref().and_then(|v| v.get("error"));
+    let message = err
+        .and_then(|e| {
+            e.get("message")
+                .and_then(Value::as_str)
+                .or_else(|| e.as_str())
+        })
+        .or_else(|| parsed.as_ref()?.get("message")?.as_str());
+    let code = err.and_then(|e| e.get("code")).and_then(Value::as_str);
+    let text = match (message, code) {
+        (Some(m), Some(c)) => format!("DOKU answered HTTP {status} ({c}): {m}"),
+        (Some(m), None) => format!("DOKU answered HTTP {status}: {m}"),
+        (None, _) => format!("DOKU answered HTTP {status}"),
+    };
+    Error::new(ErrorKind::Api, text)
+        .with_http_status(status)
+        .with_request_id(request_id)
+        .with_body(String::from_utf8_lossy(body).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_are_parsed_leniently() {
+        let e = api_error(400, "r", br#"{"error":{"code":"invalid_amount","message":"bad amount","type":"invalid_request_error"}}"#);
+        assert_eq!(
+            e.message(),
+            "DOKU answered HTTP 400 (invalid_amount): bad amount"
+        );
+        assert_eq!(e.http_status(), Some(400));
+        let e = api_error(401, "r", br#"{"message":"nope"}"#);
+        assert_eq!(e.message(), "DOKU answered HTTP 401: nope");
+        let e = api_error(502, "r", b"<html>bad gateway</html>");
+        assert_eq!(e.message(), "DOKU answered HTTP 502");
+        assert_eq!(e.body(), Some("<html>bad gateway</html>"));
+    }
+
+    #[test]
+    fn options_from_json() {
+        let o = RequestOptions::from_json(r#"{"request_id":"r","timestamp":null}"#).unwrap();
+        assert_eq!(o.request_id.as_deref(), Some("r"));
+        assert_eq!(
+            RequestOptions::from_json(r#"{"rid":"r"}"#)
+                .unwrap_err()
+                .field(),
+            Some("options.rid")
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! Time and request ids, injected so tests are deterministic, and DOKU's time formats:
+//! `2020-08-11T08:45:42Z` (UTC, second precision) and `yyyyMMddHHmmss` in WIB (UTC+7).
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use crate::error::{Error, Result};
+
+/// A source of the current time, in whole seconds since the Unix epoch.
+pub trait Clock: Send + Sync {
+    fn now_unix(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// A clock stuck at one instant (tests, replaying a signed message).
+#[derive(Clone, Copy, Debug)]
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now_unix(&self) -> i64 {
+        self.0
+    }
+}
+
+/// A source of fresh Request-Ids.
+pub trait RequestIds: Send + Sync {
+    fn next_id(&self) -> String;
+}
+
+/// Random UUIDv4 Request-Ids (the default).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UuidV4;
+
+impl RequestIds for UuidV4 {
+    fn next_id(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+impl fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl fmt::Debug for dyn RequestIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RequestIds")
+    }
+}
+
+/// `2020-08-11T08:45:42Z` for `unix` seconds.
+pub fn format_timestamp(unix: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    t.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap_or_default()
+}
+
+/// Parses a DOKU timestamp (`2020-08-11T08:45:42Z`: UTC, `Z`, no fraction, no offset)
+/// into Unix seconds; any other shape is an `invalid_input` error naming `field`.
+pub fn parse_timestamp(s: &str, field: &str) -> Result<i64> {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    PrimitiveDateTime::parse(s, fmt)
+        .map(|t| t.assume_utc().unix_timestamp())
+        .map_err(|_| {
+            Error::invalid_input(
+                field,
+                format!(
+                    "{field} must be UTC ISO-8601 with second precision and a Z suffix, like 2020-08-11T08:45:42Z (got {s:?})"
+                ),
+            )
+        })
+}
+
+/// `yyyyMMddHHmmss` in WIB (UTC+7), as DOKU's `created_date` / `expired_date`.
+pub fn format_wib(unix: i64) -> String {
+    let wib = UtcOffset::from_hms(7, 0, 0).expect("UTC+7 is a valid offset");
+    let t = OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(wib);
+    t.format(format_description!(
+        "[year][month][day][hour][minute][second]"
+    ))
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_parses() {
+        assert_eq!(format_timestamp(1597135542), "2020-08-11T08:45:42Z");
+        assert_eq!(
+            parse_timestamp("2020-08-11T08:45:42Z", "t").unwrap(),
+            1597135542
+        );
+        // 2021-06-24T07:10:49Z is 14:10:49 WIB (the Indomaret seed response).
+        let t = parse_timestamp("2021-06-24T07:10:49Z", "t").unwrap();
+        assert_eq!(format_wib(t), "20210624141049");
+        for bad in [
+            "2020-08-11T08:45:42.123Z",
+            "2020-08-11T08:45:42+07:00",
+            "2020-08-11 08:45:42Z",
+            "",
+        ] {
+            assert_eq!(
+                parse_timestamp(bad, "timestamp").unwrap_err().field(),
+                Some("timestamp")
+            );
+        }
+    }
+
+    #[test]
+    fn request_ids_are_uuid_v4() {
+        let id = UuidV4.next_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert_ne!(id, UuidV4.next_id());
+    }
+}

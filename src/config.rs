@@ -1,0 +1,311 @@
+//! Client configuration, from code or from JSON (the C ABI, Python and PHP all pass JSON).
+//!
+//! JSON keys: `client_id`, `secret_key` (both required), `environment` (`sandbox` |
+//! `production`) or `base_url` (not both), `connect_timeout_ms`, `timeout_ms`, `retries`,
+//! `retry_backoff_ms`, `proxy`, `response_signature` (`require` | `if_present` | `off`),
+//! `paths` (`{"operation": "/path"}`). Unknown keys are refused, so a typo is not silently
+//! ignored.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::channel::OperationTable;
+use crate::error::{Error, Result};
+use crate::signature::SigningKey;
+
+pub const SANDBOX_URL: &str = "https://api-sandbox.doku.com";
+pub const PRODUCTION_URL: &str = "https://api.doku.com";
+
+/// What to do with DOKU's response `Signature` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ResponseSignaturePolicy {
+    /// Every successful response must carry a valid signature.
+    Require,
+    /// Verify the signature when DOKU sends one (the default).
+    #[default]
+    IfPresent,
+    /// Do not verify response signatures.
+    Off,
+}
+
+impl ResponseSignaturePolicy {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "require" => Ok(Self::Require),
+            "if_present" => Ok(Self::IfPresent),
+            "off" => Ok(Self::Off),
+            _ => Err(Error::config(
+                "response_signature",
+                format!("response_signature must be require, if_present or off (got {s:?})"),
+            )),
+        }
+    }
+}
+
+/// Everything a [`crate::Client`] needs. `Debug` never shows the secret key.
+#[derive(Clone)]
+pub struct Config {
+    pub client_id: String,
+    pub(crate) key: SigningKey,
+    /// Scheme, host, optional port and optional path prefix; no trailing slash.
+    pub base_url: String,
+    pub connect_timeout: Duration,
+    /// Total time for one attempt (connect, send, receive).
+    pub timeout: Duration,
+    /// Extra attempts after the first, on connect errors, timeouts and 5xx only.
+    pub retries: u32,
+    /// Base delay before the first retry; doubled each time, with jitter, capped at 8 s.
+    pub retry_backoff: Duration,
+    pub proxy: Option<String>,
+    pub response_signature: ResponseSignaturePolicy,
+    pub operations: OperationTable,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("client_id", &self.client_id)
+            .field("secret_key", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
+            .field("response_signature", &self.response_signature)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// A sandbox configuration with default timeouts (connect 10 s, total 30 s), 2 retries
+    /// and response signatures verified when present.
+    pub fn new(client_id: &str, secret_key: &str) -> Result<Self> {
+        if client_id.is_empty() || client_id.contains(['\r', '\n']) {
+            return Err(Error::config(
+                "client_id",
+                "client_id must be non-empty and hold no line break",
+            ));
+        }
+        let key = SigningKey::new(secret_key.as_bytes())
+            .map_err(|e| Error::config("secret_key", e.message()))?;
+        Ok(Config {
+            client_id: client_id.to_string(),
+            key,
+            base_url: SANDBOX_URL.to_string(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retries: 2,
+            retry_backoff: Duration::from_millis(500),
+            proxy: None,
+            response_signature: ResponseSignaturePolicy::default(),
+            operations: OperationTable::default(),
+        })
+    }
+
+    /// Sets the base URL (a local sandbox, a proxy, a regional host).
+    pub fn with_base_url(mut self, url: &str) -> Result<Self> {
+        self.base_url = check_base_url(url)?;
+        Ok(self)
+    }
+
+    /// Parses the JSON configuration described in the module docs.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let v: Value = serde_json::from_str(json).map_err(|e| {
+            Error::invalid_input("config", format!("config is not valid JSON: {e}"))
+        })?;
+        let Some(obj) = v.as_object() else {
+            return Err(Error::config("config", "config must be a JSON object"));
+        };
+        const KNOWN: [&str; 11] = [
+            "client_id",
+            "secret_key",
+            "environment",
+            "base_url",
+            "connect_timeout_ms",
+            "timeout_ms",
+            "retries",
+            "retry_backoff_ms",
+            "proxy",
+            "response_signature",
+            "paths",
+        ];
+        if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(Error::config(
+                k.as_str(),
+                format!("unknown config key {k:?}; known keys: {}", KNOWN.join(", ")),
+            ));
+        }
+        let mut c = Config::new(req_str(obj, "client_id")?, req_str(obj, "secret_key")?)?;
+        match (opt_str(obj, "environment")?, opt_str(obj, "base_url")?) {
+            (Some(_), Some(_)) => {
+                return Err(Error::config(
+                    "base_url",
+                    "give environment or base_url, not both",
+                ))
+            }
+            (Some("sandbox"), None) | (None, None) => {}
+            (Some("production"), None) => c.base_url = PRODUCTION_URL.to_string(),
+            (Some(other), None) => {
+                return Err(Error::config(
+                    "environment",
+                    format!("environment must be sandbox or production (got {other:?})"),
+                ))
+            }
+            (None, Some(url)) => c.base_url = check_base_url(url)?,
+        }
+        if let Some(ms) = opt_u64(obj, "connect_timeout_ms")? {
+            c.connect_timeout = positive_ms(ms, "connect_timeout_ms")?;
+        }
+        if let Some(ms) = opt_u64(obj, "timeout_ms")? {
+            c.timeout = positive_ms(ms, "timeout_ms")?;
+        }
+        if let Some(n) = opt_u64(obj, "retries")? {
+            if n > 10 {
+                return Err(Error::config("retries", "retries must be at most 10"));
+            }
+            c.retries = n as u32;
+        }
+        if let Some(ms) = opt_u64(obj, "retry_backoff_ms")? {
+            c.retry_backoff = Duration::from_millis(ms);
+        }
+        c.proxy = opt_str(obj, "proxy")?.map(str::to_string);
+        if let Some(p) = opt_str(obj, "response_signature")? {
+            c.response_signature = ResponseSignaturePolicy::parse(p)?;
+        }
+        if let Some(paths) = obj.get("paths") {
+            let Some(paths) = paths.as_object() else {
+                return Err(Error::config("paths", "paths must be an object"));
+            };
+            for (name, path) in paths {
+                let Some(path) = path.as_str() else {
+                    return Err(Error::config(
+                        format!("paths.{name}"),
+                        "each path must be a string",
+                    ));
+                };
+                c.operations.set_path(name, path)?;
+            }
+        }
+        Ok(c)
+    }
+}
+
+fn check_base_url(url: &str) -> Result<String> {
+    let url = url.trim_end_matches('/');
+    match crate::validate::url_host_and_path(url) {
+        Some((_, path)) if !url.contains(['?', '#']) && (path == "/" || !url.ends_with('/')) => {
+            Ok(url.to_string())
+        }
+        _ => Err(Error::config(
+            "base_url",
+            format!("base_url must be an http:// or https:// URL without query (got {url:?})"),
+        )),
+    }
+}
+
+fn positive_ms(ms: u64, field: &str) -> Result<Duration> {
+    if ms == 0 {
+        return Err(Error::config(field, format!("{field} must be at least 1")));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+fn req_str<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
+    opt_str(obj, key)?.ok_or_else(|| Error::config(key, format!("{key} is required")))
+}
+
+fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::config(key, format!("{key} must be a string"))),
+    }
+}
+
+fn opt_u64(obj: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| Error::config(key, format!("{key} must be a non-negative integer"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn from_json_reads_every_key() {
+        let c = Config::from_json(
+            r#"{"client_id":"C","secret_key":"S","base_url":"http://127.0.0.1:9/",
+                "connect_timeout_ms":100,"timeout_ms":200,"retries":3,"retry_backoff_ms":5,
+                "proxy":"http://proxy:3128","response_signature":"require",
+                "paths":{"alfa_payment_code":"/alfa-virtual-account/v2/payment-code"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.base_url, "http://127.0.0.1:9");
+        assert_eq!(c.timeout, Duration::from_millis(200));
+        assert_eq!(c.retries, 3);
+        assert_eq!(c.response_signature, ResponseSignaturePolicy::Require);
+        assert_eq!(
+            c.operations.get("alfa_payment_code").unwrap().path,
+            "/alfa-virtual-account/v2/payment-code"
+        );
+        let p =
+            Config::from_json(r#"{"client_id":"C","secret_key":"S","environment":"production"}"#)
+                .unwrap();
+        assert_eq!(p.base_url, PRODUCTION_URL);
+    }
+
+    #[test]
+    fn bad_config_names_the_key() {
+        for (json, field) in [
+            (r#"{"client_id":"C","secret_key":""}"#, "secret_key"),
+            (r#"{"secret_key":"S"}"#, "client_id"),
+            (
+                r#"{"client_id":"C","secret_key":"S","retries":"3"}"#,
+                "retries",
+            ),
+            (
+                r#"{"client_id":"C","secret_key":"S","timeout":1}"#,
+                "timeout",
+            ),
+            (
+                r#"{"client_id":"C","secret_key":"S","environment":"prod"}"#,
+                "environment",
+            ),
+            (
+                r#"{"client_id":"C","secret_key":"S","base_url":"ftp://x"}"#,
+                "base_url",
+            ),
+            (
+                r#"{"client_id":"C","secret_key":"S","response_signature":"maybe"}"#,
+                "response_signature",
+            ),
+            (
+                r#"{"client_id":"C","secret_key":"S","paths":{"nope":"/x"}}"#,
+                "paths.nope",
+            ),
+        ] {
+            let e = Config::from_json(json).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{json}");
+            assert_eq!(e.field(), Some(field), "{json}");
+        }
+        assert_eq!(
+            Config::from_json("{").unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let c = Config::new("C", "very-secret-key").unwrap();
+        assert!(!format!("{c:?}").contains("very-secret"));
+    }
+}

@@ -1,0 +1,273 @@
+//! Notification and Direct Inquiry verification, and the signed inquiry reply.
+
+use std::ffi::c_char;
+
+use serde_json::Value;
+
+use super::{arg_body, arg_out, arg_str, doku_status, guard, opt_str, write_string, FfiResult};
+use crate::clock::SystemClock;
+use crate::error::Error;
+use crate::notification::{self, Inquiry, InquiryAnswer, VerifyOptions};
+use crate::signature::SigningKey;
+use crate::validate;
+
+/// Headers as JSON: an object `{"Name": "value"}` or an array of `["Name", "value"]` pairs.
+fn parse_headers(json: &str) -> FfiResult<Vec<(String, String)>> {
+    let v = validate::parse_json(json.as_bytes(), "headers_json")?;
+    let bad = || {
+        Error::invalid_input(
+            "headers_json",
+            "headers_json must be an object of strings or an array of [name, value] string pairs",
+        )
+    };
+    let pairs = match v {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                _ => Err(bad()),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item.as_array().map(Vec::as_slice) {
+                Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+                _ => Err(bad()),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(bad().into()),
+    };
+    Ok(pairs)
+}
+
+/// `{"tolerance_secs": N}` (optional; NULL or absent disables the freshness check).
+fn parse_tolerance(json: Option<&str>) -> FfiResult<Option<u64>> {
+    let Some(json) = json else { return Ok(None) };
+    let v = validate::parse_json(json.as_bytes(), "options_json")?;
+    let Some(obj) = v.as_object() else {
+        return Err(Error::invalid_input("options_json", "options_json must be an object").into());
+    };
+    if let Some(k) = obj.keys().find(|k| *k != "tolerance_secs") {
+        return Err(Error::invalid_input(
+            format!("options.{k}"),
+            format!("unknown option {k:?}; known options: tolerance_secs"),
+        )
+        .into());
+    }
+    match obj.get("tolerance_secs") {
+        None | Some(Value::Null) => Ok(None),
+        Some(t) => t.as_u64().map(Some).ok_or_else(|| {
+            Error::invalid_input(
+                "options.tolerance_secs",
+                "tolerance_secs must be a non-negative integer",
+            )
+            .into()
+        }),
+    }
+}
+
+/// Shared argument handling of the two verify functions.
+///
+/// # Safety
+/// The pointer contracts of `doku_notification_verify`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn verify_call(
+    headers_json: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    path: *const c_char,
+    client_id: *const c_char,
+    secret_key: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut c_char,
+    f: impl FnOnce(&[(String, String)], &[u8], &SigningKey, &VerifyOptions<'_>) -> crate::Result<Value>,
+) -> doku_status {
+    guard(|| {
+        arg_out(out, "out_json")?;
+        // SAFETY: caller's contract.
+        let (headers, body, path, client_id, secret, options) = unsafe {
+            (
+                arg_str(headers_json, "headers_json")?,
+                arg_body(body, body_len, "body")?,
+                arg_str(path, "path")?,
+                arg_str(client_id, "client_id")?,
+                arg_str(secret_key, "secret_key")?,
+                opt_str(options_json, "options_json")?,
+            )
+        };
+        let body = body.ok_or_else(|| super::null_argument("body"))?;
+        let headers = parse_headers(headers)?;
+        let key = SigningKey::new(secret.as_bytes())?;
+        let opts = VerifyOptions {
+            path,
+            client_id,
+            tolerance_secs: parse_tolerance(options)?,
+        };
+        let json = f(&headers, body, &key, &opts)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_string(out, json.to_string().into_bytes()) }
+    })
+}
+
+/// Verifies a DOKU payment notification and parses it.
+///
+/// `headers_json`: the request headers as a JSON object or array of pairs (names are
+/// matched case-insensitively; `Client-Id`, `Request-Id`, `Request-Timestamp`, `Signature`
+/// are required). `body`/`body_len`: the raw body bytes exactly as received (never a
+/// re-encoded copy). `notification_path`: the path of your Notification URL
+/// (`/payments/notifications`). `client_id`/`secret_key`: yours. `options_json`: optional,
+/// `{"tolerance_secs": N}` to reject stale timestamps (off by default: DOKU retries for
+/// 12 hours).
+///
+/// On success `*out_notification_json` receives `{"request_id", "client_id",
+/// "request_timestamp", "service_id", "acquirer_id", "channel_id", "status",
+/// "transaction_date", "original_request_id", "invoice_number", "amount", "payment_code",
+/// "body"}` (`body` holds every field DOKU sent; de-duplicate on `request_id`). Free it with
+/// `doku_string_free`. `DOKU_ERR_SIGNATURE_MISMATCH`: do not trust the body; answer 401.
+///
+/// # Safety
+/// Strings are NULL or valid NUL-terminated; `body` points to `body_len` readable bytes;
+/// `out_notification_json` is NULL or a writable `char **`.
+#[no_mangle]
+pub unsafe extern "C" fn doku_notification_verify(
+    headers_json: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    notification_path: *const c_char,
+    client_id: *const c_char,
+    secret_key: *const c_char,
+    options_json: *const c_char,
+    out_notification_json: *mut *mut c_char,
+) -> doku_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        verify_call(
+            headers_json,
+            body,
+            body_len,
+            notification_path,
+            client_id,
+            secret_key,
+            options_json,
+            out_notification_json,
+            |h, b, k, o| {
+                Ok(notification::verify_notification(
+                    h.iter().map(|(k, v)| (k, v)),
+                    b,
+                    k,
+                    o,
+                    &SystemClock,
+                )?
+                .to_json())
+            },
+        )
+    }
+}
+
+/// Verifies a Direct Inquiry (DIPC) from DOKU, signed like a notification with your
+/// Inquiry URL's path. Arguments as `doku_notification_verify`. On success
+/// `*out_inquiry_json` receives `{"request_id", "client_id", "request_timestamp",
+/// "payment_code", "body"}`: pass it to `doku_inquiry_reply`. Free it with
+/// `doku_string_free`.
+///
+/// # Safety
+/// As `doku_notification_verify`.
+#[no_mangle]
+pub unsafe extern "C" fn doku_inquiry_verify(
+    headers_json: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    inquiry_path: *const c_char,
+    client_id: *const c_char,
+    secret_key: *const c_char,
+    options_json: *const c_char,
+    out_inquiry_json: *mut *mut c_char,
+) -> doku_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        verify_call(
+            headers_json,
+            body,
+            body_len,
+            inquiry_path,
+            client_id,
+            secret_key,
+            options_json,
+            out_inquiry_json,
+            |h, b, k, o| {
+                Ok(notification::verify_inquiry(
+                    h.iter().map(|(k, v)| (k, v)),
+                    b,
+                    k,
+                    o,
+                    &SystemClock,
+                )?
+                .to_json())
+            },
+        )
+    }
+}
+
+/// Builds the signed reply to a verified inquiry. `inquiry_json` is the output of
+/// `doku_inquiry_verify`; `answer_json` is `{"invoice_number": "...", "amount": 150000,
+/// "status": "..."}`; `inquiry_path` is your Inquiry URL's path.
+///
+/// On success `*out_reply_json` receives `{"headers": {"Client-Id", "Request-Id",
+/// "Response-Timestamp", "Signature", "Content-Type"}, "body": "..."}`: send those headers
+/// and exactly that body string. Free it with `doku_string_free`.
+///
+/// # Safety
+/// Strings are NULL or valid NUL-terminated; `out_reply_json` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn doku_inquiry_reply(
+    inquiry_json: *const c_char,
+    answer_json: *const c_char,
+    inquiry_path: *const c_char,
+    secret_key: *const c_char,
+    out_reply_json: *mut *mut c_char,
+) -> doku_status {
+    guard(|| {
+        arg_out(out_reply_json, "out_reply_json")?;
+        // SAFETY: caller's contract.
+        let (inquiry, answer, path, secret) = unsafe {
+            (
+                arg_str(inquiry_json, "inquiry_json")?,
+                arg_str(answer_json, "answer_json")?,
+                arg_str(inquiry_path, "inquiry_path")?,
+                arg_str(secret_key, "secret_key")?,
+            )
+        };
+        let inquiry = Inquiry::from_json(inquiry)?;
+        let answer = validate::parse_json(answer.as_bytes(), "answer_json")?;
+        let field = |name: &str| -> crate::Result<&str> {
+            answer.get(name).and_then(Value::as_str).ok_or_else(|| {
+                Error::invalid_input(
+                    format!("answer.{name}"),
+                    format!("answer.{name} must be a string"),
+                )
+            })
+        };
+        let amount = answer
+            .get("amount")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "answer.amount",
+                    "answer.amount must be a non-negative integer",
+                )
+            })?;
+        let reply = notification::inquiry_reply(
+            &inquiry,
+            &InquiryAnswer {
+                invoice_number: field("invoice_number")?,
+                amount,
+                status: field("status")?,
+            },
+            &SigningKey::new(secret.as_bytes())?,
+            path,
+            &SystemClock,
+        )?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_string(out_reply_json, reply.to_json().to_string().into_bytes()) }
+    })
+}

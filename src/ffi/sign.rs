@@ -1,0 +1,244 @@
+//! `doku_sign`, `doku_verify` and their response-signature variants.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+
+use super::{arg_body, arg_out, arg_str, doku_status, guard, write_string, FfiResult};
+use crate::signature::{Component, SigningKey, SIGNATURE_PREFIX};
+
+thread_local! {
+    /// The last secret key used on this thread with its HMAC pads precomputed: a gateway
+    /// signs with one or a few keys, and this saves two SHA-256 blocks per call.
+    static KEY_CACHE: RefCell<Option<(Vec<u8>, SigningKey)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the precomputed key for `secret`, from the thread's cache when it holds
+/// the same secret (compared without early exit).
+fn with_key<R>(secret: &[u8], f: impl FnOnce(&SigningKey) -> FfiResult<R>) -> FfiResult<R> {
+    KEY_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let hit = matches!(&*cache, Some((k, _)) if ct_eq(k, secret));
+        if !hit {
+            *cache = Some((secret.to_vec(), SigningKey::new(secret)?));
+        }
+        let (_, key) = cache.as_ref().expect("filled above");
+        f(key)
+    })
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Shared body of the four entry points.
+///
+/// # Safety
+/// The pointer contracts of `doku_sign` / `doku_verify`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn component_call(
+    response: bool,
+    client_id: *const c_char,
+    request_id: *const c_char,
+    timestamp: *const c_char,
+    request_target: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    secret_key: *const c_char,
+    f: impl FnOnce(&SigningKey, &Component<'_>) -> FfiResult,
+) -> doku_status {
+    guard(|| {
+        // SAFETY: forwarded from the exported functions' contracts.
+        let (client_id, request_id, timestamp, target, body, secret) = unsafe {
+            (
+                arg_str(client_id, "client_id")?,
+                arg_str(request_id, "request_id")?,
+                arg_str(
+                    timestamp,
+                    if response {
+                        "response_timestamp"
+                    } else {
+                        "timestamp"
+                    },
+                )?,
+                arg_str(request_target, "request_target")?,
+                arg_body(body, body_len, "body")?,
+                arg_str(secret_key, "secret_key")?,
+            )
+        };
+        let component = if response {
+            Component::response(client_id, request_id, timestamp, target, body)
+        } else {
+            Component::request(client_id, request_id, timestamp, target, body)
+        };
+        with_key(secret.as_bytes(), |key| f(key, &component))
+    })
+}
+
+/// Signs a request component and writes the `Signature` header value
+/// (`HMACSHA256=<base64>`) to `*out_signature`.
+///
+/// `body == NULL` signs a GET component (no Digest line; `body_len` must be 0); a non-NULL
+/// `body` of length 0 is an empty POST body. The body is `body_len` bytes of UTF-8 (no NUL
+/// terminator needed), at most 1 MiB. Text arguments are NUL-terminated UTF-8 and must not
+/// contain line breaks; `request_target` is the path only (`/orders/v1/status/INV-1`).
+///
+/// On success `*out_signature` receives a new string: free it once with
+/// `doku_string_free`. On failure nothing is written and the last error names the argument.
+/// Pointers are only read during the call. Thread-safe; the precomputed key is cached per
+/// thread.
+///
+/// # Safety
+/// Text pointers are NULL or valid NUL-terminated strings; `body` is NULL or points to
+/// `body_len` readable bytes; `out_signature` is NULL or a writable `char **`.
+#[no_mangle]
+pub unsafe extern "C" fn doku_sign(
+    client_id: *const c_char,
+    request_id: *const c_char,
+    timestamp: *const c_char,
+    request_target: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    secret_key: *const c_char,
+    out_signature: *mut *mut c_char,
+) -> doku_status {
+    if let Err(status) = out_check(out_signature) {
+        return status;
+    }
+    // SAFETY: forwarded contract.
+    unsafe {
+        component_call(
+            false,
+            client_id,
+            request_id,
+            timestamp,
+            request_target,
+            body,
+            body_len,
+            secret_key,
+            |key, c| write_signature(key, c, out_signature),
+        )
+    }
+}
+
+/// Verifies a request signature (a notification or inquiry from DOKU, or a request to the
+/// sandbox): `DOKU_OK` when `signature` matches, `DOKU_ERR_SIGNATURE_MISMATCH` when it does
+/// not (wrong secret, component, body bytes, or a prefix other than exactly
+/// `HMACSHA256=`). The MAC is compared in constant time. Arguments as in `doku_sign`;
+/// nothing is written.
+///
+/// # Safety
+/// As `doku_sign`; `signature` is NULL or a valid NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn doku_verify(
+    client_id: *const c_char,
+    request_id: *const c_char,
+    timestamp: *const c_char,
+    request_target: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    secret_key: *const c_char,
+    signature: *const c_char,
+) -> doku_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        component_call(
+            false,
+            client_id,
+            request_id,
+            timestamp,
+            request_target,
+            body,
+            body_len,
+            secret_key,
+            |key, c| verify_signature(key, c, signature),
+        )
+    }
+}
+
+/// Like `doku_sign` for a response component (third line `Response-Timestamp:`): DOKU's
+/// responses, and the merchant's reply to a DOKU inquiry. `client_id` and `request_id` are
+/// the request's; `request_target` is the path that was called.
+///
+/// # Safety
+/// As `doku_sign`.
+#[no_mangle]
+pub unsafe extern "C" fn doku_sign_response(
+    client_id: *const c_char,
+    request_id: *const c_char,
+    response_timestamp: *const c_char,
+    request_target: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    secret_key: *const c_char,
+    out_signature: *mut *mut c_char,
+) -> doku_status {
+    if let Err(status) = out_check(out_signature) {
+        return status;
+    }
+    // SAFETY: forwarded contract.
+    unsafe {
+        component_call(
+            true,
+            client_id,
+            request_id,
+            response_timestamp,
+            request_target,
+            body,
+            body_len,
+            secret_key,
+            |key, c| write_signature(key, c, out_signature),
+        )
+    }
+}
+
+/// Like `doku_verify` for a response component (DOKU's response signature).
+///
+/// # Safety
+/// As `doku_verify`.
+#[no_mangle]
+pub unsafe extern "C" fn doku_verify_response(
+    client_id: *const c_char,
+    request_id: *const c_char,
+    response_timestamp: *const c_char,
+    request_target: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    secret_key: *const c_char,
+    signature: *const c_char,
+) -> doku_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        component_call(
+            true,
+            client_id,
+            request_id,
+            response_timestamp,
+            request_target,
+            body,
+            body_len,
+            secret_key,
+            |key, c| verify_signature(key, c, signature),
+        )
+    }
+}
+
+fn out_check(out: *mut *mut c_char) -> Result<(), doku_status> {
+    match guard(|| arg_out(out, "out_signature")) {
+        0 => Ok(()),
+        status => Err(status),
+    }
+}
+
+fn write_signature(key: &SigningKey, c: &Component<'_>, out: *mut *mut c_char) -> FfiResult {
+    let mut buf = Vec::with_capacity(SIGNATURE_PREFIX.len() + 45);
+    key.sign_into(c, &mut buf)?;
+    // SAFETY: `out` was checked non-NULL by `out_check`; the caller guarantees writability.
+    unsafe { write_string(out, buf) }
+}
+
+fn verify_signature(key: &SigningKey, c: &Component<'_>, signature: *const c_char) -> FfiResult {
+    // SAFETY: forwarded contract of doku_verify / doku_verify_response.
+    let signature = unsafe { arg_str(signature, "signature")? };
+    key.verify(c, signature)?;
+    Ok(())
+}

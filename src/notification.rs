@@ -1,0 +1,400 @@
+//! Notifications and Direct Inquiries from DOKU to the merchant (PROTOCOL.md 4).
+//!
+//! Verify first, parse second: the signature is checked over the raw bytes received, with
+//! the merchant's own notification path as Request-Target (configured, never read from
+//! the request: a proxy may rewrite paths). Parsing keeps every field, known or not.
+
+use serde_json::{Map, Value};
+
+use crate::clock::{self, Clock};
+use crate::error::{Error, ErrorKind, Result};
+use crate::signature::{Component, SigningKey};
+use crate::validate;
+
+/// How to verify an incoming notification or inquiry.
+#[derive(Clone, Debug)]
+pub struct VerifyOptions<'a> {
+    /// Path of your Notification URL / Inquiry URL, e.g. `/payments/notifications`.
+    pub path: &'a str,
+    /// Your Client-Id; the `Client-Id` header must equal it.
+    pub client_id: &'a str,
+    /// Reject when `Request-Timestamp` is further than this from now, in seconds. `None`
+    /// (the default) disables the check: DOKU retries for up to 12 hours.
+    pub tolerance_secs: Option<u64>,
+}
+
+/// The four signed headers of a DOKU -> merchant request, found case-insensitively.
+/// `Debug` leaves the signature out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedHeaders {
+    pub client_id: String,
+    pub request_id: String,
+    pub timestamp: String,
+    signature: String,
+}
+
+impl std::fmt::Debug for SignedHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedHeaders")
+            .field("client_id", &self.client_id)
+            .field("request_id", &self.request_id)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignedHeaders {
+    /// Picks `Client-Id`, `Request-Id`, `Request-Timestamp` and `Signature` out of any
+    /// list of (name, value) pairs. A missing or repeated header is an `invalid_input`
+    /// error naming it (`headers.Signature`).
+    pub fn from_pairs<I, K, V>(headers: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        const NAMES: [&str; 4] = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
+        let mut found: [Option<String>; 4] = Default::default();
+        for (k, v) in headers {
+            if let Some(i) = NAMES
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(k.as_ref()))
+            {
+                if found[i].is_some() {
+                    return Err(Error::invalid_input(
+                        format!("headers.{}", NAMES[i]),
+                        format!("header {} appears more than once", NAMES[i]),
+                    ));
+                }
+                found[i] = Some(v.as_ref().trim().to_string());
+            }
+        }
+        let mut take = |i: usize| {
+            found[i].take().ok_or_else(|| {
+                Error::invalid_input(
+                    format!("headers.{}", NAMES[i]),
+                    format!("header {} is missing", NAMES[i]),
+                )
+            })
+        };
+        Ok(SignedHeaders {
+            client_id: take(0)?,
+            request_id: take(1)?,
+            timestamp: take(2)?,
+            signature: take(3)?,
+        })
+    }
+
+    /// Checks Client-Id, optional freshness, then the signature over `body`.
+    fn verify(
+        &self,
+        body: &[u8],
+        key: &SigningKey,
+        opts: &VerifyOptions<'_>,
+        clock: &dyn Clock,
+    ) -> Result<()> {
+        if self.client_id != opts.client_id {
+            return Err(
+                Error::signature_mismatch("the Client-Id header is not your Client-Id")
+                    .with_field("headers.Client-Id")
+                    .with_request_id(&self.request_id),
+            );
+        }
+        if let Some(tol) = opts.tolerance_secs {
+            let sent = clock::parse_timestamp(&self.timestamp, "headers.Request-Timestamp")?;
+            if sent.abs_diff(clock.now_unix()) > tol {
+                return Err(Error::signature_mismatch(format!(
+                    "Request-Timestamp {} is more than {tol} s from now",
+                    self.timestamp
+                ))
+                .with_field("headers.Request-Timestamp")
+                .with_request_id(&self.request_id));
+            }
+        }
+        let component = Component::request(
+            &self.client_id,
+            &self.request_id,
+            &self.timestamp,
+            opts.path,
+            Some(body),
+        );
+        key.verify(&component, &self.signature).map_err(|e| {
+            let e = e.with_request_id(&self.request_id);
+            if e.kind() == ErrorKind::InvalidInput && e.field() == Some("request_target") {
+                e.with_field("path")
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// A verified payment notification. `body` holds every field DOKU sent (unknown channels
+/// and fields included); the other fields are the common part, lifted out for convenience.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    /// DOKU's Request-Id: the de-duplication key (the same on every retry).
+    pub request_id: String,
+    pub client_id: String,
+    pub request_timestamp: String,
+    pub service_id: Option<String>,
+    pub acquirer_id: Option<String>,
+    pub channel_id: Option<String>,
+    /// `transaction.status`: SUCCESS or FAILED (or a status DOKU adds later).
+    pub status: String,
+    pub transaction_date: Option<String>,
+    pub original_request_id: Option<String>,
+    pub invoice_number: String,
+    pub amount: Option<Value>,
+    /// `online_to_offline_info.payment_code` for convenience-store notifications.
+    pub payment_code: Option<String>,
+    pub body: Value,
+}
+
+impl Notification {
+    pub fn is_success(&self) -> bool {
+        self.status == "SUCCESS"
+    }
+
+    /// The flat JSON shape used by the C ABI, Python and PHP.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "request_id": self.request_id,
+            "client_id": self.client_id,
+            "request_timestamp": self.request_timestamp,
+            "service_id": self.service_id,
+            "acquirer_id": self.acquirer_id,
+            "channel_id": self.channel_id,
+            "status": self.status,
+            "transaction_date": self.transaction_date,
+            "original_request_id": self.original_request_id,
+            "invoice_number": self.invoice_number,
+            "amount": self.amount,
+            "payment_code": self.payment_code,
+            "body": self.body,
+        })
+    }
+}
+
+/// Verifies a notification (headers + the raw body bytes as received) and parses it.
+///
+/// Errors: `invalid_input` (missing header, not JSON), `signature_mismatch` (wrong
+/// Client-Id, stale timestamp when a tolerance is set, bad signature), `decode` (JSON
+/// without `transaction.status` or `order.invoice_number`).
+pub fn verify_notification<I, K, V>(
+    headers: I,
+    body: &[u8],
+    key: &SigningKey,
+    opts: &VerifyOptions<'_>,
+    clock: &dyn Clock,
+) -> Result<Notification>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let h = SignedHeaders::from_pairs(headers)?;
+    h.verify(body, key, opts, clock)?;
+    let value = validate::parse_json(body, "body")?;
+    let root = object(&value, &h.request_id)?;
+    let get = |a: &str, b: &str| -> Option<&Value> { root.get(a)?.get(b) };
+    let text = |a: &str, b: &str| get(a, b).and_then(Value::as_str).map(str::to_string);
+    let required = |a: &str, b: &str| {
+        text(a, b).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("the notification has no {a}.{b} string"),
+            )
+            .with_field(format!("{a}.{b}"))
+            .with_request_id(&h.request_id)
+        })
+    };
+    Ok(Notification {
+        status: required("transaction", "status")?,
+        invoice_number: required("order", "invoice_number")?,
+        service_id: text("service", "id"),
+        acquirer_id: text("acquirer", "id"),
+        channel_id: text("channel", "id"),
+        transaction_date: text("transaction", "date"),
+        original_request_id: text("transaction", "original_request_id"),
+        amount: get("order", "amount").cloned(),
+        payment_code: text("online_to_offline_info", "payment_code"),
+        request_id: h.request_id,
+        client_id: h.client_id,
+        request_timestamp: h.timestamp,
+        body: value,
+    })
+}
+
+fn object<'v>(value: &'v Value, request_id: &str) -> Result<&'v Map<String, Value>> {
+    value.as_object().ok_or_else(|| {
+        Error::new(ErrorKind::Decode, "the body must be a JSON object")
+            .with_field("body")
+            .with_request_id(request_id)
+    })
+}
+
+/// A verified Direct Inquiry (DIPC): DOKU asks the merchant about a payment code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inquiry {
+    pub request_id: String,
+    pub client_id: String,
+    pub request_timestamp: String,
+    pub payment_code: String,
+    pub body: Value,
+}
+
+impl Inquiry {
+    /// `{"request_id", "client_id", "request_timestamp", "payment_code", "body"}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "request_id": self.request_id,
+            "client_id": self.client_id,
+            "request_timestamp": self.request_timestamp,
+            "payment_code": self.payment_code,
+            "body": self.body,
+        })
+    }
+
+    /// Reads back the shape of [`Inquiry::to_json`] (bindings hand it back for the reply).
+    pub fn from_json(json: &str) -> Result<Self> {
+        let v = validate::parse_json(json.as_bytes(), "inquiry")?;
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::invalid_input(
+                        format!("inquiry.{k}"),
+                        format!("inquiry.{k} must be a string"),
+                    )
+                })
+        };
+        Ok(Inquiry {
+            request_id: text("request_id")?,
+            client_id: text("client_id")?,
+            request_timestamp: text("request_timestamp")?,
+            payment_code: text("payment_code")?,
+            body: v.get("body").cloned().unwrap_or(Value::Null),
+        })
+    }
+}
+
+/// Verifies an inquiry (signed like a notification, with your Inquiry URL's path) and
+/// parses it; `online_to_offline_info.payment_code` is required.
+pub fn verify_inquiry<I, K, V>(
+    headers: I,
+    body: &[u8],
+    key: &SigningKey,
+    opts: &VerifyOptions<'_>,
+    clock: &dyn Clock,
+) -> Result<Inquiry>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let h = SignedHeaders::from_pairs(headers)?;
+    h.verify(body, key, opts, clock)?;
+    let value = validate::parse_json(body, "body")?;
+    let payment_code = object(&value, &h.request_id)?
+        .get("online_to_offline_info")
+        .and_then(|o| o.get("payment_code"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                "the inquiry has no online_to_offline_info.payment_code string",
+            )
+            .with_field("online_to_offline_info.payment_code")
+            .with_request_id(&h.request_id)
+        })?
+        .to_string();
+    Ok(Inquiry {
+        request_id: h.request_id,
+        client_id: h.client_id,
+        request_timestamp: h.timestamp,
+        payment_code,
+        body: value,
+    })
+}
+
+/// What the merchant answers to an inquiry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InquiryAnswer<'a> {
+    pub invoice_number: &'a str,
+    pub amount: u64,
+    /// `online_to_offline_inquiry.status`, e.g. `success`, `not_found`, `paid`, `expired`.
+    pub status: &'a str,
+}
+
+/// The signed reply to an inquiry: send `headers` and exactly `body`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedReply {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl std::fmt::Debug for SignedReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedReply")
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignedReply {
+    pub fn to_json(&self) -> Value {
+        let headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        serde_json::json!({ "headers": headers, "body": self.body })
+    }
+}
+
+/// Builds and signs the reply to `inquiry` (signed as a response: Response-Timestamp,
+/// the inquiry's Client-Id and Request-Id, your Inquiry URL path as Request-Target).
+pub fn inquiry_reply(
+    inquiry: &Inquiry,
+    answer: &InquiryAnswer<'_>,
+    key: &SigningKey,
+    inquiry_path: &str,
+    clock: &dyn Clock,
+) -> Result<SignedReply> {
+    if answer.invoice_number.is_empty() || answer.invoice_number.chars().count() > 64 {
+        return Err(Error::invalid_input(
+            "invoice_number",
+            "invoice_number must be 1 to 64 characters",
+        ));
+    }
+    if answer.status.is_empty() {
+        return Err(Error::invalid_input("status", "status must not be empty"));
+    }
+    let body = serde_json::json!({
+        "order": { "invoice_number": answer.invoice_number, "amount": answer.amount },
+        "online_to_offline_info": { "payment_code": inquiry.payment_code },
+        "online_to_offline_inquiry": { "status": answer.status },
+    })
+    .to_string();
+    let ts = clock::format_timestamp(clock.now_unix());
+    let component = Component::response(
+        &inquiry.client_id,
+        &inquiry.request_id,
+        &ts,
+        inquiry_path,
+        Some(body.as_bytes()),
+    );
+    let signature = key.sign(&component)?;
+    Ok(SignedReply {
+        headers: vec![
+            ("Client-Id".into(), inquiry.client_id.clone()),
+            ("Request-Id".into(), inquiry.request_id.clone()),
+            ("Response-Timestamp".into(), ts),
+            ("Signature".into(), signature),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        body,
+    })
+}

@@ -1,0 +1,395 @@
+//! DOKU Non-SNAP signatures (PROTOCOL.md section 2): the component, the body digest,
+//! HMAC-SHA256 signing and constant-time verification. No I/O, no allocation beyond the
+//! returned strings, no `unsafe`.
+//!
+//! The component is never built as a string on the hot path: its lines are fed straight
+//! into the HMAC, and the key's inner and outer pads are computed once per [`SigningKey`].
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The only accepted signature prefix; compared byte for byte (case-sensitive).
+pub const SIGNATURE_PREFIX: &str = "HMACSHA256=";
+
+/// Bodies larger than this are refused everywhere (signing, verifying, requests,
+/// notifications) with an `invalid_input` error naming `body` **(our decision)**: DOKU's
+/// requests and notifications are a few KiB, and a cap keeps a hostile peer from making
+/// us hash or buffer unbounded data.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Which timestamp header the third component line names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimestampKind {
+    /// `Request-Timestamp`: requests to DOKU, notifications and inquiries from DOKU.
+    Request,
+    /// `Response-Timestamp`: DOKU's responses and the merchant's inquiry replies.
+    Response,
+}
+
+impl TimestampKind {
+    pub fn header_name(self) -> &'static str {
+        match self {
+            TimestampKind::Request => "Request-Timestamp",
+            TimestampKind::Response => "Response-Timestamp",
+        }
+    }
+}
+
+/// The values that make up a signing component. `body: None` is a GET (no Digest line);
+/// `Some(b"")` is an empty POST body (a Digest of zero bytes).
+#[derive(Clone, Copy)]
+pub struct Component<'a> {
+    pub client_id: &'a str,
+    pub request_id: &'a str,
+    pub timestamp_kind: TimestampKind,
+    pub timestamp: &'a str,
+    pub request_target: &'a str,
+    pub body: Option<&'a [u8]>,
+}
+
+// The component is a secret-adjacent value (with the signature it enables offline key
+// guessing), so Debug shows only its shape.
+impl fmt::Debug for Component<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Component")
+            .field("timestamp_kind", &self.timestamp_kind)
+            .field("has_body", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Component<'a> {
+    /// A request component (merchant -> DOKU, or DOKU -> merchant notification/inquiry).
+    pub fn request(
+        client_id: &'a str,
+        request_id: &'a str,
+        timestamp: &'a str,
+        request_target: &'a str,
+        body: Option<&'a [u8]>,
+    ) -> Self {
+        Component {
+            client_id,
+            request_id,
+            timestamp_kind: TimestampKind::Request,
+            timestamp,
+            request_target,
+            body,
+        }
+    }
+
+    /// A response component (DOKU's response, or the merchant's inquiry reply).
+    pub fn response(
+        client_id: &'a str,
+        request_id: &'a str,
+        response_timestamp: &'a str,
+        request_target: &'a str,
+        body: Option<&'a [u8]>,
+    ) -> Self {
+        Component {
+            timestamp_kind: TimestampKind::Response,
+            ..Component::request(
+                client_id,
+                request_id,
+                response_timestamp,
+                request_target,
+                body,
+            )
+        }
+    }
+
+    /// Rejects values that would make the component ambiguous or forgeable: empty values,
+    /// line breaks (a value containing `\n` could forge a whole component line), a target
+    /// that is not a path, and bodies over [`MAX_BODY_BYTES`]. Each error names the argument.
+    pub fn check(&self) -> Result<()> {
+        check_header_value("client_id", self.client_id)?;
+        check_header_value("request_id", self.request_id)?;
+        check_header_value(
+            match self.timestamp_kind {
+                TimestampKind::Request => "timestamp",
+                TimestampKind::Response => "response_timestamp",
+            },
+            self.timestamp,
+        )?;
+        check_header_value("request_target", self.request_target)?;
+        if !self.request_target.starts_with('/') {
+            return Err(Error::invalid_input(
+                "request_target",
+                "request_target must be the path only, starting with '/' (no scheme or host)",
+            ));
+        }
+        if self.request_target.contains(['?', '#']) {
+            return Err(Error::invalid_input(
+                "request_target",
+                "request_target must not carry a query string or fragment",
+            ));
+        }
+        if let Some(body) = self.body {
+            check_body_size(body)?;
+        }
+        Ok(())
+    }
+
+    /// The exact component text, for diagnostics (`doku explain`). Signing does not use it.
+    pub fn to_text(&self) -> String {
+        let mut s = String::with_capacity(256);
+        s.push_str("Client-Id:");
+        s.push_str(self.client_id);
+        s.push_str("\nRequest-Id:");
+        s.push_str(self.request_id);
+        s.push('\n');
+        s.push_str(self.timestamp_kind.header_name());
+        s.push(':');
+        s.push_str(self.timestamp);
+        s.push_str("\nRequest-Target:");
+        s.push_str(self.request_target);
+        if let Some(body) = self.body {
+            s.push_str("\nDigest:");
+            s.push_str(&digest(body));
+        }
+        s
+    }
+
+    fn feed(&self, mac: &mut HmacSha256) {
+        mac.update(b"Client-Id:");
+        mac.update(self.client_id.as_bytes());
+        mac.update(b"\nRequest-Id:");
+        mac.update(self.request_id.as_bytes());
+        mac.update(match self.timestamp_kind {
+            TimestampKind::Request => b"\nRequest-Timestamp:",
+            TimestampKind::Response => b"\nResponse-Timestamp:",
+        });
+        mac.update(self.timestamp.as_bytes());
+        mac.update(b"\nRequest-Target:");
+        mac.update(self.request_target.as_bytes());
+        if let Some(body) = self.body {
+            let mut buf = [0u8; 44];
+            mac.update(b"\nDigest:");
+            mac.update(digest_into(body, &mut buf));
+        }
+    }
+}
+
+fn check_header_value(name: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(
+            name,
+            format!("{name} must not be empty"),
+        ));
+    }
+    if value.contains(['\r', '\n']) {
+        return Err(Error::invalid_input(
+            name,
+            format!("{name} must not contain a line break (it would forge a component line)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses bodies over [`MAX_BODY_BYTES`] with an error naming `body`.
+pub fn check_body_size(body: &[u8]) -> Result<()> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid_input(
+            "body",
+            format!(
+                "body is {} bytes; the limit is {} bytes",
+                body.len(),
+                MAX_BODY_BYTES
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `base64(SHA-256(body))`, the value of the component's Digest line.
+pub fn digest(body: &[u8]) -> String {
+    let mut buf = [0u8; 44];
+    String::from_utf8_lossy(digest_into(body, &mut buf)).into_owned()
+}
+
+fn digest_into<'b>(body: &[u8], buf: &'b mut [u8; 44]) -> &'b [u8] {
+    let hash = Sha256::digest(body);
+    let n = B64
+        .encode_slice(hash, buf)
+        .expect("44 bytes hold base64 of 32 bytes");
+    &buf[..n]
+}
+
+/// A secret key with its HMAC pads precomputed. Cheap to clone, safe to share between
+/// threads, and its `Debug` never shows the key.
+#[derive(Clone)]
+pub struct SigningKey {
+    mac: HmacSha256,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+impl SigningKey {
+    /// Precomputes the HMAC state for `secret_key`. An empty key is refused.
+    pub fn new(secret_key: &[u8]) -> Result<Self> {
+        if secret_key.is_empty() {
+            return Err(Error::invalid_input(
+                "secret_key",
+                "secret_key must not be empty",
+            ));
+        }
+        let mac = HmacSha256::new_from_slice(secret_key)
+            .map_err(|_| Error::invalid_input("secret_key", "secret_key is unusable"))?;
+        Ok(SigningKey { mac })
+    }
+
+    /// The `Signature` header value (`HMACSHA256=` + base64 MAC) for `component`.
+    pub fn sign(&self, component: &Component<'_>) -> Result<String> {
+        component.check()?;
+        let mut out = String::with_capacity(SIGNATURE_PREFIX.len() + 44);
+        out.push_str(SIGNATURE_PREFIX);
+        B64.encode_string(self.mac_bytes(component), &mut out);
+        Ok(out)
+    }
+
+    /// Like [`SigningKey::sign`] but writes into `out` (cleared first): no allocation when
+    /// `out` already has room. Used by the C ABI.
+    pub fn sign_into(&self, component: &Component<'_>, out: &mut Vec<u8>) -> Result<()> {
+        component.check()?;
+        out.clear();
+        out.extend_from_slice(SIGNATURE_PREFIX.as_bytes());
+        let start = out.len();
+        out.resize(start + 44, 0);
+        let n = B64
+            .encode_slice(self.mac_bytes(component), &mut out[start..])
+            .expect("44 bytes hold base64 of 32 bytes");
+        out.truncate(start + n);
+        Ok(())
+    }
+
+    /// `Ok(())` when `signature` is the valid `Signature` header for `component`;
+    /// otherwise a `signature_mismatch` error that says why without revealing the
+    /// expected value. The MAC is compared in constant time.
+    pub fn verify(&self, component: &Component<'_>, signature: &str) -> Result<()> {
+        component.check()?;
+        let Some(encoded) = signature.strip_prefix(SIGNATURE_PREFIX) else {
+            return Err(Error::signature_mismatch(
+                "signature must start with the exact prefix HMACSHA256=",
+            )
+            .with_field("signature"));
+        };
+        let Ok(mac_bytes) = B64.decode(encoded.trim_end()) else {
+            return Err(Error::signature_mismatch(
+                "signature is not standard base64 after the HMACSHA256= prefix",
+            )
+            .with_field("signature"));
+        };
+        let mut mac = self.mac.clone();
+        component.feed(&mut mac);
+        mac.verify_slice(&mac_bytes).map_err(|_| {
+            Error::signature_mismatch(
+                "signature does not match the component (check Client-Id, Request-Id, \
+                 timestamp, Request-Target, the exact body bytes and the secret key)",
+            )
+            .with_field("signature")
+        })
+    }
+
+    fn mac_bytes(&self, component: &Component<'_>) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        component.feed(&mut mac);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// One-shot: the `Signature` header value for `component` under `secret_key`.
+pub fn sign(secret_key: &[u8], component: &Component<'_>) -> Result<String> {
+    SigningKey::new(secret_key)?.sign(component)
+}
+
+/// One-shot: `Ok(())` when `signature` is valid for `component` under `secret_key`.
+pub fn verify(secret_key: &[u8], component: &Component<'_>, signature: &str) -> Result<()> {
+    SigningKey::new(secret_key)?.verify(component, signature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    const BODY: &[u8] = br#"{"a":1}"#;
+
+    fn c(body: Option<&'static [u8]>) -> Component<'static> {
+        Component::request("C", "R", "2020-08-11T08:45:42Z", "/p", body)
+    }
+
+    #[test]
+    fn get_has_no_digest_line_and_empty_post_has_one() {
+        assert!(!c(None).to_text().contains("Digest"));
+        assert!(c(Some(b""))
+            .to_text()
+            .ends_with("Digest:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+    }
+
+    #[test]
+    fn sign_and_sign_into_agree_and_verify() {
+        let key = SigningKey::new(b"k").unwrap();
+        let s = key.sign(&c(Some(BODY))).unwrap();
+        let mut v = Vec::new();
+        key.sign_into(&c(Some(BODY)), &mut v).unwrap();
+        assert_eq!(s.as_bytes(), &v[..]);
+        key.verify(&c(Some(BODY)), &s).unwrap();
+        let other = key.verify(&c(Some(b"{}")), &s).unwrap_err();
+        assert_eq!(other.kind(), ErrorKind::SignatureMismatch);
+    }
+
+    #[test]
+    fn line_breaks_in_values_are_refused() {
+        let key = SigningKey::new(b"k").unwrap();
+        let forged = Component::request("C\nRequest-Id:X", "R", "T", "/p", None);
+        let e = key.sign(&forged).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.field(), Some("client_id"));
+        let e = key
+            .sign(&Component::request("C", "R\r", "T", "/p", None))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("request_id"));
+    }
+
+    #[test]
+    fn target_must_be_a_bare_path() {
+        let key = SigningKey::new(b"k").unwrap();
+        for t in ["https://api.doku.com/p", "p", "/p?x=1", ""] {
+            let e = key
+                .sign(&Component::request("C", "R", "T", t, None))
+                .unwrap_err();
+            assert_eq!(e.field(), Some("request_target"), "{t}");
+        }
+    }
+
+    #[test]
+    fn empty_secret_and_huge_body_are_refused() {
+        assert_eq!(
+            SigningKey::new(b"").unwrap_err().field(),
+            Some("secret_key")
+        );
+        let big = vec![b' '; MAX_BODY_BYTES + 1];
+        let key = SigningKey::new(b"k").unwrap();
+        let e = key
+            .sign(&Component::request("C", "R", "T", "/p", Some(&big)))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("body"));
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let key = SigningKey::new(b"super-secret").unwrap();
+        assert!(!format!("{key:?}").contains("super"));
+        assert!(!format!("{:?}", c(Some(BODY))).contains("Client-Id"));
+    }
+}

@@ -1,0 +1,544 @@
+//! Local validation of request bodies before anything is sent (PROTOCOL.md 3.1).
+//!
+//! The rules are data: one [`FieldRule`] per field, in the order they are checked, so the
+//! first error is deterministic and every error names the JSON path (with array indices,
+//! `order.line_items[1].price`) and the rule it broke. Cross-field rules (the Indodana
+//! line-item sum) are small functions after the table.
+//!
+//! Seed-table errors deliberately **not** enforced (PROTOCOL.md 3.1, last paragraph):
+//! Indodana `customer.email` max 16 (we use 128), Indodana address fields typed `number`
+//! (they are strings), and the `line_items[].category` enum (unknown categories pass).
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// What a field must look like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// A JSON object.
+    Object,
+    /// A non-empty JSON array.
+    NonEmptyArray,
+    /// A string of at most `max` characters (Unicode scalar values), not empty.
+    Str { max: usize },
+    /// A JSON integer (no fraction, no exponent value with a fraction), `>= min`, with at
+    /// most `max_digits` digits.
+    Int { min: u64, max_digits: u32 },
+    /// A non-negative JSON number with at most `int_digits` digits before the point and
+    /// `frac_digits` after it (`16.2` in the seed tables).
+    Decimal {
+        int_digits: usize,
+        frac_digits: usize,
+    },
+    /// `true`/`false`, or the strings `"true"`/`"false"`.
+    BoolLike,
+    /// A string of ASCII digits, at most `max` of them.
+    Digits { max: usize },
+    /// An absolute `http://` or `https://` URL with a host.
+    HttpUrl,
+    /// A string limited to the callback URL character set of the Indodana seed:
+    /// letters, digits, space and `( ) - = \ . ? ; , + / : & _ %`.
+    CallbackUrl,
+}
+
+/// One field rule: a dotted path (`[]` marks an array: `order.line_items[].price`),
+/// whether the field is mandatory, and its [`Rule`]. A rule applies only where its parent
+/// exists; the parent's own rule reports a missing or mistyped parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldRule {
+    pub path: &'static str,
+    pub required: bool,
+    pub rule: Rule,
+}
+
+const fn req(path: &'static str, rule: Rule) -> FieldRule {
+    FieldRule {
+        path,
+        required: true,
+        rule,
+    }
+}
+const fn opt(path: &'static str, rule: Rule) -> FieldRule {
+    FieldRule {
+        path,
+        required: false,
+        rule,
+    }
+}
+
+/// Rules shared by both convenience-store (O2O) channels.
+const O2O_COMMON: &[FieldRule] = &[
+    req("order", Rule::Object),
+    req("order.invoice_number", Rule::Str { max: 64 }),
+    req(
+        "order.amount",
+        Rule::Int {
+            min: 1,
+            max_digits: 12,
+        },
+    ),
+    req("online_to_offline_info", Rule::Object),
+    req("online_to_offline_info.reusable_status", Rule::BoolLike),
+    opt("online_to_offline_info.info", Rule::Str { max: 32 }),
+    req("customer", Rule::Object),
+    req("customer.name", Rule::Str { max: 64 }),
+    opt("customer.email", Rule::Str { max: 128 }),
+    opt("additional_info", Rule::Object),
+    opt("additional_info.override_notification_url", Rule::HttpUrl),
+];
+
+/// Alfa Group payment code (DGPC, or MGPC when `payment_code` is present).
+pub const ALFA_PAYMENT_CODE: &[FieldRule] = &[
+    opt(
+        "online_to_offline_info.expired_time",
+        Rule::Int {
+            min: 1,
+            max_digits: 5,
+        },
+    ),
+    // MGPC: BIN + free digits, at most 20 digits in total for Alfa (PROTOCOL.md 3.1).
+    opt(
+        "online_to_offline_info.payment_code",
+        Rule::Digits { max: 20 },
+    ),
+    opt("alfa_info", Rule::Object),
+    opt("alfa_info.receipt", Rule::Object),
+    opt("alfa_info.receipt.footer_message", Rule::Str { max: 120 }),
+];
+
+/// Indomaret payment code.
+pub const INDOMARET_PAYMENT_CODE: &[FieldRule] = &[
+    opt(
+        "online_to_offline_info.expired_time",
+        Rule::Int {
+            min: 1,
+            max_digits: 8,
+        },
+    ),
+    // MGPC: Indomaret is Direct only: a 5-digit BIN + up to 20 digits (PROTOCOL.md 6).
+    opt(
+        "online_to_offline_info.payment_code",
+        Rule::Digits { max: 25 },
+    ),
+    req("indomaret_info", Rule::Object),
+    req("indomaret_info.receipt", Rule::Object),
+    req("indomaret_info.receipt.description", Rule::Str { max: 128 }),
+    opt(
+        "indomaret_info.receipt.footer_message",
+        Rule::Str { max: 255 },
+    ),
+];
+
+const ADDRESS_FIELDS: [(&str, bool); 7] = [
+    ("first_name", true),
+    ("last_name", false),
+    ("address", true),
+    ("city", true),
+    ("postal_code", true),
+    ("phone", true),
+    ("country_code", true),
+];
+
+/// Indodana generate order (without the address blocks, which [`indodana_rules`] adds).
+const INDODANA_BASE: &[FieldRule] = &[
+    req("order", Rule::Object),
+    req("order.invoice_number", Rule::Str { max: 64 }),
+    req(
+        "order.amount",
+        Rule::Int {
+            min: 1,
+            max_digits: 16,
+        },
+    ),
+    req("order.line_items", Rule::NonEmptyArray),
+    req("order.line_items[]", Rule::Object),
+    req("order.line_items[].name", Rule::Str { max: 128 }),
+    req(
+        "order.line_items[].price",
+        Rule::Decimal {
+            int_digits: 16,
+            frac_digits: 2,
+        },
+    ),
+    req(
+        "order.line_items[].quantity",
+        Rule::Int {
+            min: 1,
+            max_digits: 8,
+        },
+    ),
+    req("order.line_items[].id", Rule::Str { max: 64 }),
+    // The documented enum is not enforced: the seed's own sample uses ELECTRONIC.
+    req("order.line_items[].category", Rule::Str { max: 64 }),
+    opt("order.line_items[].url", Rule::Str { max: 256 }),
+    opt("order.line_items[].image_url", Rule::Str { max: 256 }),
+    opt("order.line_items[].type", Rule::Str { max: 128 }),
+    opt("order.callback_url", Rule::CallbackUrl),
+    req("order.callback_url_cancel", Rule::CallbackUrl),
+    req("peer_to_peer_info", Rule::Object),
+    opt(
+        "peer_to_peer_info.expired_time",
+        Rule::Int {
+            min: 1,
+            max_digits: 5,
+        },
+    ),
+    req(
+        "peer_to_peer_info.merchant_unique_reference",
+        Rule::Str { max: 64 },
+    ),
+    req("customer", Rule::Object),
+    req("customer.first_name", Rule::Str { max: 16 }),
+    opt("customer.last_name", Rule::Str { max: 16 }),
+    // The seed says max 16, a known error: real addresses are longer.
+    req("customer.email", Rule::Str { max: 128 }),
+    req("customer.phone", Rule::Digits { max: 16 }),
+    req("billing_address", Rule::Object),
+    opt("shipping_address", Rule::Object),
+    opt("additional_info", Rule::Object),
+    opt("additional_info.override_notification_url", Rule::HttpUrl),
+];
+
+/// The request body shapes that have local rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    AlfaPaymentCode,
+    IndomaretPaymentCode,
+    IndodanaGenerateOrder,
+}
+
+impl Schema {
+    /// Checks `body` against every rule of this schema; the first broken rule is returned.
+    pub fn validate(self, body: &Value) -> Result<()> {
+        let Some(root) = body.as_object() else {
+            return Err(Error::validation(
+                "$",
+                format!(
+                    "the request body must be a JSON object (got {})",
+                    type_name(body)
+                ),
+            ));
+        };
+        match self {
+            Schema::AlfaPaymentCode => {
+                apply(root, O2O_COMMON)?;
+                apply(root, ALFA_PAYMENT_CODE)
+            }
+            Schema::IndomaretPaymentCode => {
+                apply(root, O2O_COMMON)?;
+                apply(root, INDOMARET_PAYMENT_CODE)
+            }
+            Schema::IndodanaGenerateOrder => {
+                apply(root, INDODANA_BASE)?;
+                for parent in ["billing_address", "shipping_address"] {
+                    for (name, required) in ADDRESS_FIELDS {
+                        check_path(
+                            root,
+                            &format!("{parent}.{name}"),
+                            required,
+                            Rule::Str { max: 256 },
+                        )?;
+                    }
+                }
+                line_items_sum_to_amount(root)
+            }
+        }
+    }
+}
+
+/// Parses a request body, reporting invalid JSON with line and column.
+pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
+    crate::signature::check_body_size(body)?;
+    serde_json::from_slice(body)
+        .map_err(|e| Error::invalid_input(what, format!("{what} is not valid JSON: {e}")))
+}
+
+fn apply(root: &Map<String, Value>, rules: &[FieldRule]) -> Result<()> {
+    rules
+        .iter()
+        .try_for_each(|r| check_path(root, r.path, r.required, r.rule))
+}
+
+/// Walks `path` from `root`, expanding `[]` over every array element, and checks `rule`
+/// on each value found. Missing or mistyped parents are left to the parent's own rule.
+fn check_path(root: &Map<String, Value>, path: &str, required: bool, rule: Rule) -> Result<()> {
+    let segments: Vec<&str> = path.split('.').collect();
+    walk(root, &segments, String::new(), required, rule)
+}
+
+fn walk(
+    obj: &Map<String, Value>,
+    segments: &[&str],
+    prefix: String,
+    required: bool,
+    rule: Rule,
+) -> Result<()> {
+    let (seg, rest) = segments.split_first().expect("paths are non-empty");
+    let (key, each) = match seg.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (*seg, false),
+    };
+    let here = if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    };
+    let Some(value) = obj.get(key) else {
+        if rest.is_empty() && !each && required {
+            return Err(Error::validation(&here, format!("{here} is required")));
+        }
+        return Ok(());
+    };
+    let items: Vec<(String, &Value)> = if each {
+        match value.as_array() {
+            Some(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{here}[{i}]"), v))
+                .collect(),
+            None => return Ok(()),
+        }
+    } else {
+        vec![(here, value)]
+    };
+    for (path, v) in items {
+        if rest.is_empty() {
+            check_value(&path, v, rule)?;
+        } else if let Some(child) = v.as_object() {
+            walk(child, rest, path, required, rule)?;
+        }
+    }
+    Ok(())
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn fail<T>(path: &str, rule: impl std::fmt::Display, v: &Value) -> Result<T> {
+    Err(Error::validation(
+        path,
+        format!("{path} must be {rule} (got {})", type_name(v)),
+    ))
+}
+
+fn check_value(path: &str, v: &Value, rule: Rule) -> Result<()> {
+    match rule {
+        Rule::Object => match v {
+            Value::Object(_) => Ok(()),
+            _ => fail(path, "an object", v),
+        },
+        Rule::NonEmptyArray => match v {
+            Value::Array(a) if !a.is_empty() => Ok(()),
+            Value::Array(_) => Err(Error::validation(
+                path,
+                format!("{path} must hold at least one item"),
+            )),
+            _ => fail(path, "an array", v),
+        },
+        Rule::Str { max } => {
+            let Some(s) = v.as_str() else {
+                return fail(path, "a string", v);
+            };
+            check_len(path, s, max)
+        }
+        Rule::Int { min, max_digits } => check_int(path, v, min, max_digits),
+        Rule::Decimal {
+            int_digits,
+            frac_digits,
+        } => check_decimal(path, v, int_digits, frac_digits).map(|_| ()),
+        Rule::BoolLike => match v {
+            Value::Bool(_) => Ok(()),
+            Value::String(s) if s == "true" || s == "false" => Ok(()),
+            Value::String(_) => Err(Error::validation(
+                path,
+                format!("{path} must be true or false"),
+            )),
+            _ => fail(path, "true or false", v),
+        },
+        Rule::Digits { max } => {
+            let Some(s) = v.as_str() else {
+                return fail(path, "a string of digits", v);
+            };
+            check_len(path, s, max)?;
+            if !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::validation(
+                    path,
+                    format!("{path} must contain digits only"),
+                ));
+            }
+            Ok(())
+        }
+        Rule::HttpUrl => {
+            let Some(s) = v.as_str() else {
+                return fail(path, "a URL string", v);
+            };
+            if url_host_and_path(s).is_none() {
+                return Err(Error::validation(
+                    path,
+                    format!("{path} must be an absolute http:// or https:// URL"),
+                ));
+            }
+            Ok(())
+        }
+        Rule::CallbackUrl => {
+            let Some(s) = v.as_str() else {
+                return fail(path, "a URL string", v);
+            };
+            check_len(path, s, 2048)?;
+            if let Some(bad) = s.chars().find(|c| !is_callback_char(*c)) {
+                return Err(Error::validation(
+                    path,
+                    format!(
+                        "{path} contains {bad:?}; allowed are letters, digits, space and ( ) - = \\ . ? ; , + / : & _ %"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn is_callback_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "()-=\\.?;,+/:&_ %".contains(c)
+}
+
+/// Splits an absolute http(s) URL into (host, path); `None` when it is not one.
+/// The path is `/` when the URL has none; query and fragment are dropped.
+pub fn url_host_and_path(url: &str) -> Option<(&str, &str)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(end);
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return None;
+    }
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    let path = &tail[..path_end];
+    Some((host, if path.is_empty() { "/" } else { path }))
+}
+
+fn check_len(path: &str, s: &str, max: usize) -> Result<()> {
+    if s.is_empty() {
+        return Err(Error::validation(path, format!("{path} must not be empty")));
+    }
+    let n = s.chars().count();
+    if n > max {
+        return Err(Error::validation(
+            path,
+            format!("{path} is {n} characters long; at most {max} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
+    let Value::Number(n) = v else {
+        return fail(path, "an integer", v);
+    };
+    let Some(x) = n.as_u64() else {
+        if n.as_i64().is_some() {
+            return Err(Error::validation(
+                path,
+                format!("{path} must not be negative"),
+            ));
+        }
+        return Err(Error::validation(
+            path,
+            format!("{path} must be an integer without decimals"),
+        ));
+    };
+    if x < min {
+        return Err(Error::validation(
+            path,
+            format!("{path} must be at least {min}"),
+        ));
+    }
+    if x >= 10u64.pow(max_digits) {
+        return Err(Error::validation(
+            path,
+            format!("{path} has more than {max_digits} digits"),
+        ));
+    }
+    Ok(())
+}
+
+/// Returns the value in hundredths (cents) so sums can be compared exactly.
+fn check_decimal(path: &str, v: &Value, int_digits: usize, frac_digits: usize) -> Result<i128> {
+    let Value::Number(n) = v else {
+        return fail(path, "a number", v);
+    };
+    // serde_json keeps integers exact; for floats the shortest round-trip text is the
+    // number as written for every price with at most 15 significant digits.
+    let text = n.to_string();
+    if text.starts_with('-') {
+        return Err(Error::validation(
+            path,
+            format!("{path} must not be negative"),
+        ));
+    }
+    let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, ""));
+    let frac_part = frac_part.trim_end_matches('0');
+    if int_part.len() > int_digits || !int_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::validation(
+            path,
+            format!("{path} has more than {int_digits} digits before the decimal point"),
+        ));
+    }
+    if frac_part.len() > frac_digits || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::validation(
+            path,
+            format!("{path} has more than {frac_digits} decimals"),
+        ));
+    }
+    let cents_text = format!("{int_part}{frac_part:0<2}");
+    cents_text
+        .parse::<i128>()
+        .map_err(|_| Error::validation(path, format!("{path} is not a decimal number")))
+}
+
+/// Indodana: the sum of `price x quantity` over `order.line_items` equals `order.amount`.
+fn line_items_sum_to_amount(root: &Map<String, Value>) -> Result<()> {
+    let order = &root["order"];
+    let amount = order["amount"].as_u64().unwrap_or_default() as i128 * 100;
+    let mut sum: i128 = 0;
+    for (i, item) in order["line_items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = format!("order.line_items[{i}].price");
+        let price = check_decimal(&path, &item["price"], 16, 2)?;
+        let qty = item["quantity"].as_u64().unwrap_or_default() as i128;
+        sum += price * qty;
+    }
+    if sum != amount {
+        return Err(Error::validation(
+            "order.amount",
+            format!(
+                "order.amount must equal the sum of line_items price x quantity ({} != {})",
+                fmt_cents(amount),
+                fmt_cents(sum)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn fmt_cents(c: i128) -> String {
+    if c % 100 == 0 {
+        format!("{}", c / 100)
+    } else {
+        format!("{}.{:02}", c / 100, c % 100)
+    }
+}
