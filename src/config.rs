@@ -113,9 +113,8 @@ impl Config {
 
     /// Parses the JSON configuration described in the module docs.
     pub fn from_json(json: &str) -> Result<Self> {
-        let v: Value = serde_json::from_str(json).map_err(|e| {
-            Error::invalid_input("config", format!("config is not valid JSON: {e}"))
-        })?;
+        let v: Value = serde_json::from_str(json)
+            .map_err(|e| Error::config("config", format!("config is not valid JSON: {e}")))?;
         let Some(obj) = v.as_object() else {
             return Err(Error::config("config", "config must be a JSON object"));
         };
@@ -299,7 +298,7 @@ mod tests {
         }
         assert_eq!(
             Config::from_json("{").unwrap_err().kind(),
-            ErrorKind::InvalidInput
+            ErrorKind::Config
         );
     }
 

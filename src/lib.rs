@@ -40,6 +40,8 @@ pub mod clock;
 pub mod config;
 /// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
+pub mod explain;
 pub mod ffi;
 /// cbindgen:ignore
 pub mod notification;
@@ -66,3 +68,10 @@ pub use validate::Schema;
 ///
 /// cbindgen:ignore
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The local DOKU emulator behind `doku sandbox` and `doku demo` (feature `sandbox`, on by
+/// default for the crate and the CLI; libdoku is built without it).
+///
+/// cbindgen:ignore
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

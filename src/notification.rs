@@ -365,12 +365,15 @@ pub fn inquiry_reply(
 ) -> Result<SignedReply> {
     if answer.invoice_number.is_empty() || answer.invoice_number.chars().count() > 64 {
         return Err(Error::invalid_input(
-            "invoice_number",
-            "invoice_number must be 1 to 64 characters",
+            "answer.invoice_number",
+            "answer.invoice_number must be 1 to 64 characters",
         ));
     }
     if answer.status.is_empty() {
-        return Err(Error::invalid_input("status", "status must not be empty"));
+        return Err(Error::invalid_input(
+            "answer.status",
+            "answer.status must not be empty",
+        ));
     }
     let body = serde_json::json!({
         "order": { "invoice_number": answer.invoice_number, "amount": answer.amount },
@@ -386,7 +389,13 @@ pub fn inquiry_reply(
         inquiry_path,
         Some(body.as_bytes()),
     );
-    let signature = key.sign(&component)?;
+    let signature = key.sign(&component).map_err(|e| {
+        if e.field() == Some("request_target") {
+            e.with_field("inquiry_path")
+        } else {
+            e
+        }
+    })?;
     Ok(SignedReply {
         headers: vec![
             ("Client-Id".into(), inquiry.client_id.clone()),

@@ -250,8 +250,44 @@ impl Schema {
 /// Parses a request body, reporting invalid JSON with line and column.
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
     crate::signature::check_body_size(body)?;
-    serde_json::from_slice(body)
-        .map_err(|e| Error::invalid_input(what, format!("{what} is not valid JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        let (line, column) = error_position(body, &e);
+        let reason = e.to_string();
+        let reason = reason.split(" at line ").next().unwrap_or(&reason);
+        Error::invalid_input(
+            what,
+            format!("{what} is not valid JSON: {reason} at line {line} column {column}"),
+        )
+    })
+}
+
+/// serde_json reports a trailing comma where it notices it (at the closing bracket);
+/// a person needs the comma itself, so point there.
+fn error_position(body: &[u8], e: &serde_json::Error) -> (usize, usize) {
+    let (line, column) = (e.line(), e.column());
+    if !e.to_string().starts_with("trailing comma") || line == 0 {
+        return (line, column);
+    }
+    let line_start: usize = body
+        .split(|b| *b == b'\n')
+        .take(line - 1)
+        .map(|l| l.len() + 1)
+        .sum();
+    let offset = (line_start + column.saturating_sub(1)).min(body.len());
+    match body[..offset].iter().rposition(|b| *b == b',') {
+        Some(comma) => {
+            let line = body[..comma].iter().filter(|b| **b == b'\n').count() + 1;
+            let start = body[..comma]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            let column = String::from_utf8_lossy(&body[start..=comma])
+                .chars()
+                .count();
+            (line, column)
+        }
+        None => (line, column),
+    }
 }
 
 fn apply(root: &Map<String, Value>, rules: &[FieldRule]) -> Result<()> {
@@ -477,9 +513,14 @@ fn check_decimal(path: &str, v: &Value, int_digits: usize, frac_digits: usize) -
     let Value::Number(n) = v else {
         return fail(path, "a number", v);
     };
-    // serde_json keeps integers exact; for floats the shortest round-trip text is the
-    // number as written for every price with at most 15 significant digits.
+    // With serde_json's arbitrary_precision the text is the number exactly as written.
     let text = n.to_string();
+    if text.contains(['e', 'E']) {
+        return Err(Error::validation(
+            path,
+            format!("{path} must be written as a plain decimal, without an exponent"),
+        ));
+    }
     if text.starts_with('-') {
         return Err(Error::validation(
             path,

@@ -1,1 +1,241 @@
-fn main() {}
+//! `doku`: sign, verify and explain DOKU signatures; run the local sandbox; run the demo.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use doku::explain::{self, Verdict};
+use doku::{Component, SigningKey};
+
+const USAGE: &str = "\
+doku — DOKU Non-SNAP Direct API tools
+
+USAGE:
+  doku sign    COMPONENT-OPTIONS
+  doku verify  COMPONENT-OPTIONS --signature SIG
+  doku explain COMPONENT-OPTIONS [--signature SIG]
+  doku sandbox [--port N] [--merchant ID:SECRET:NOTIFY_URL]...   (doku sandbox --help)
+  doku demo
+
+COMPONENT-OPTIONS:
+  --client-id ID            Client-Id header
+  --request-id ID           Request-Id header
+  --timestamp TS            Request-Timestamp (or Response-Timestamp with --response)
+  --target PATH             Request-Target: the path, e.g. /orders/v1/status/INV-1
+  --body TEXT | --body-file FILE ('-' for stdin) | --get (no body: no Digest line)
+  --response                sign/verify a response component (Response-Timestamp)
+  secret key: --secret-key-file FILE, or the DOKU_SECRET_KEY environment variable
+              (--secret-key KEY works but leaves the key in your shell history)
+
+Exit status: 0 success / valid signature, 1 signature mismatch, 2 usage or input error.
+The secret key is never printed.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match command.as_str() {
+        "sign" | "verify" | "explain" => match run_signature_command(command, rest) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("doku {command}: {message}");
+                ExitCode::from(2)
+            }
+        },
+        "sandbox" => doku::sandbox::cli::sandbox_main(rest),
+        "demo" => doku::sandbox::demo::demo_main(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        "-V" | "--version" | "version" => {
+            println!("doku {}", doku::VERSION);
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("doku: unknown command {other:?}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The parsed component options.
+#[derive(Default)]
+struct Options {
+    client_id: Option<String>,
+    request_id: Option<String>,
+    timestamp: Option<String>,
+    target: Option<String>,
+    body: Option<Vec<u8>>,
+    get: bool,
+    response: bool,
+    secret: Option<Vec<u8>>,
+    signature: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--client-id" => o.client_id = Some(value()?),
+            "--request-id" => o.request_id = Some(value()?),
+            "--timestamp" => o.timestamp = Some(value()?),
+            "--target" => o.target = Some(value()?),
+            "--body" => set_body(&mut o, value()?.into_bytes())?,
+            "--body-file" => {
+                let path = value()?;
+                let bytes = if path == "-" {
+                    let mut b = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut b)
+                        .map_err(|e| format!("cannot read stdin: {e}"))?;
+                    b
+                } else {
+                    std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?
+                };
+                set_body(&mut o, bytes)?;
+            }
+            "--get" => o.get = true,
+            "--response" => o.response = true,
+            "--secret-key" => o.secret = Some(value()?.into_bytes()),
+            "--secret-key-file" => {
+                let path = value()?;
+                let mut s = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+                // A key file normally ends with a newline that is not part of the key.
+                while s.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    s.pop();
+                }
+                o.secret = Some(s);
+            }
+            "--signature" => o.signature = Some(value()?),
+            other => return Err(format!("unknown option {other:?} (see doku --help)")),
+        }
+    }
+    if o.secret.is_none() {
+        o.secret = std::env::var_os("DOKU_SECRET_KEY").map(|s| s.into_encoded_bytes());
+    }
+    if o.get && o.body.is_some() {
+        return Err("--get means no body: drop --body/--body-file".into());
+    }
+    if !o.get && o.body.is_none() {
+        return Err("give the body (--body, --body-file) or --get for a GET request".into());
+    }
+    Ok(o)
+}
+
+fn set_body(o: &mut Options, body: Vec<u8>) -> Result<(), String> {
+    if o.body.is_some() {
+        return Err("give the body once".into());
+    }
+    o.body = Some(body);
+    Ok(())
+}
+
+fn required<'a>(v: &'a Option<String>, flag: &str) -> Result<&'a str, String> {
+    v.as_deref().ok_or_else(|| format!("{flag} is required"))
+}
+
+fn run_signature_command(command: &str, args: &[String]) -> Result<ExitCode, String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let o = parse(args)?;
+    let client_id = required(&o.client_id, "--client-id")?;
+    let request_id = required(&o.request_id, "--request-id")?;
+    let timestamp = required(&o.timestamp, "--timestamp")?;
+    let target = required(&o.target, "--target")?;
+    let secret = o
+        .secret
+        .as_deref()
+        .ok_or("the secret key is required: set DOKU_SECRET_KEY or use --secret-key-file")?;
+    let body = o.body.as_deref();
+    let component = if o.response {
+        Component::response(client_id, request_id, timestamp, target, body)
+    } else {
+        Component::request(client_id, request_id, timestamp, target, body)
+    };
+    let key = SigningKey::new(secret).map_err(|e| e.to_string())?;
+    component.check().map_err(|e| e.to_string())?;
+    match command {
+        "sign" => {
+            println!("{}", key.sign(&component).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        "verify" => {
+            let signature = required(&o.signature, "--signature")?;
+            match key.verify(&component, signature) {
+                Ok(()) => {
+                    println!("valid");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("invalid: {}", e.message());
+                    println!("(run `doku explain` with the same options to find the difference)");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        _ => Ok(print_explanation(
+            &component,
+            body,
+            secret,
+            o.signature.as_deref(),
+        )),
+    }
+}
+
+fn print_explanation(
+    component: &Component<'_>,
+    body: Option<&[u8]>,
+    secret: &[u8],
+    signature: Option<&str>,
+) -> ExitCode {
+    println!("Component (each line break shown as \\n):");
+    for line in explain::visible(&component.to_text()).lines() {
+        println!("  {line}");
+    }
+    match body {
+        Some(b) => {
+            println!(
+                "Body: {} bytes; Digest = base64(SHA-256(body)) = {}",
+                b.len(),
+                doku::digest(b)
+            );
+            if b.ends_with(b"\n") {
+                println!("  note: the body ends with a newline; it is part of the digest");
+            }
+            if serde_json::from_slice::<serde_json::Value>(b).is_err() {
+                println!("  note: the body is not valid JSON");
+            }
+        }
+        None => println!("Body: none (GET): the component has no Digest line"),
+    }
+    let Some(signature) = signature else {
+        println!("(add --signature SIG to check a signature against this component)");
+        return ExitCode::SUCCESS;
+    };
+    match explain::explain(component, secret, signature) {
+        Verdict::Match => {
+            println!("Signature: valid for this component");
+            ExitCode::SUCCESS
+        }
+        Verdict::Explained(why) => {
+            println!("Signature: does NOT match this component.");
+            println!("Explained: {why}.");
+            ExitCode::from(1)
+        }
+        Verdict::Unexplained(why) => {
+            println!("Signature: does NOT match this component.");
+            println!("Not explained: {why}.");
+            ExitCode::from(1)
+        }
+    }
+}

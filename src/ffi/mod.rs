@@ -196,11 +196,18 @@ pub(crate) fn arg_out<T>(p: *mut T, name: &str) -> FfiResult<()> {
     Ok(())
 }
 
-/// Writes an owned C string to `out` (checked non-NULL beforehand).
+/// Writes an owned C string to `out` (checked non-NULL beforehand). A NUL byte cannot
+/// travel in a C string: one inside the text (an error message quoting a caller's key,
+/// say) is written as the two characters `\0`, so writing never fails.
 ///
 /// # Safety
 /// `out` is a valid, writable `char **`.
-pub(crate) unsafe fn write_string(out: *mut *mut c_char, bytes: Vec<u8>) -> FfiResult {
+pub(crate) unsafe fn write_string(out: *mut *mut c_char, mut bytes: Vec<u8>) -> FfiResult {
+    if bytes.contains(&0) {
+        bytes = String::from_utf8_lossy(&bytes)
+            .replace('\0', "\\0")
+            .into_bytes();
+    }
     let c = CString::new(bytes)
         .map_err(|_| Error::new(ErrorKind::Panic, "internal error: output holds a NUL byte"))?;
     // SAFETY: `out` is valid and writable per the caller's contract.

@@ -80,16 +80,17 @@ unsafe fn verify_call(
     secret_key: *const c_char,
     options_json: *const c_char,
     out: *mut *mut c_char,
+    (path_name, out_name): (&str, &str),
     f: impl FnOnce(&[(String, String)], &[u8], &SigningKey, &VerifyOptions<'_>) -> crate::Result<Value>,
 ) -> doku_status {
     guard(|| {
-        arg_out(out, "out_json")?;
+        arg_out(out, out_name)?;
         // SAFETY: caller's contract.
         let (headers, body, path, client_id, secret, options) = unsafe {
             (
                 arg_str(headers_json, "headers_json")?,
                 arg_body(body, body_len, "body")?,
-                arg_str(path, "path")?,
+                arg_str(path, path_name)?,
                 arg_str(client_id, "client_id")?,
                 arg_str(secret_key, "secret_key")?,
                 opt_str(options_json, "options_json")?,
@@ -103,7 +104,13 @@ unsafe fn verify_call(
             client_id,
             tolerance_secs: parse_tolerance(options)?,
         };
-        let json = f(&headers, body, &key, &opts)?;
+        let json = f(&headers, body, &key, &opts).map_err(|e| {
+            if e.field() == Some("path") {
+                e.with_field(path_name)
+            } else {
+                e
+            }
+        })?;
         // SAFETY: checked non-NULL above.
         unsafe { write_string(out, json.to_string().into_bytes()) }
     })
@@ -150,6 +157,7 @@ pub unsafe extern "C" fn doku_notification_verify(
             secret_key,
             options_json,
             out_notification_json,
+            ("notification_path", "out_notification_json"),
             |h, b, k, o| {
                 Ok(notification::verify_notification(
                     h.iter().map(|(k, v)| (k, v)),
@@ -194,6 +202,7 @@ pub unsafe extern "C" fn doku_inquiry_verify(
             secret_key,
             options_json,
             out_inquiry_json,
+            ("inquiry_path", "out_inquiry_json"),
             |h, b, k, o| {
                 Ok(notification::verify_inquiry(
                     h.iter().map(|(k, v)| (k, v)),

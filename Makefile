@@ -1,0 +1,62 @@
+# doku-direct: the README's commands. `make demo` runs the end-to-end demo against the
+# embedded sandbox; `make test` runs every check (it installs what a fresh machine lacks).
+SHELL := /bin/bash
+CARGO ?= cargo
+CBINDGEN_VERSION := 0.29.4
+# The C library is built without the `sandbox` feature, into its own target dir, so
+# libdoku never links the emulator and the CLI build never overwrites it.
+CLIB_TARGET := target/clib
+CLIB := $(CLIB_TARGET)/release
+
+.PHONY: demo test deps lint fmt-check clippy header header-check rust-test lib ctest bench bench-rust bench-c
+
+demo:
+	$(CARGO) run --release -- demo
+
+test: deps fmt-check clippy header-check rust-test ctest
+	@echo "make test: all checks passed"
+
+deps:
+	@scripts/install-deps.sh
+
+lint: fmt-check clippy
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --lib --no-default-features -- -D warnings
+
+# Regenerate include/doku.h with the pinned cbindgen.
+header:
+	@scripts/install-deps.sh cbindgen
+	cbindgen --config cbindgen.toml --output include/doku.h .
+
+# Fails when include/doku.h is not what the pinned cbindgen generates now.
+header-check:
+	@scripts/install-deps.sh cbindgen
+	@tmp=$$(mktemp) && cbindgen --config cbindgen.toml --output $$tmp . 2>/dev/null && \
+	  if ! diff -u include/doku.h $$tmp; then rm -f $$tmp; \
+	    echo "include/doku.h is stale: run 'make header' and commit it"; exit 1; fi; \
+	  rm -f $$tmp; echo "include/doku.h is up to date"
+
+rust-test:
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+# libdoku.so and libdoku.a for C, PHP and POS consumers.
+lib:
+	CARGO_TARGET_DIR=$(CLIB_TARGET) $(CARGO) build --release --lib --no-default-features
+
+ctest: lib
+	LIBDIR=$(abspath $(CLIB)) tests/c/run.sh
+
+bench: bench-rust bench-c
+
+bench-rust:
+	$(CARGO) bench --bench sign
+	$(CARGO) bench --bench sandbox_load
+
+bench-c: lib
+	LIBDIR=$(abspath $(CLIB)) bench/c/run.sh

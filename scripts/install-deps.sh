@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the tests need and a fresh machine lacks; idempotent and quiet when all
+# is present. With arguments, installs only those items (e.g. `cbindgen`).
+set -euo pipefail
+CBINDGEN_VERSION=0.29.4
+
+want=("$@")
+[ ${#want[@]} -eq 0 ] && want=(apt rust-components cbindgen)
+
+apt_pkgs=()
+need_apt() { command -v "$1" >/dev/null 2>&1 || apt_pkgs+=("$2"); }
+
+for item in "${want[@]}"; do
+  case "$item" in
+    apt)
+      need_apt cc gcc
+      need_apt make make
+      need_apt valgrind valgrind
+      need_apt pkg-config pkg-config
+      need_apt python3 python3
+      [ -f /usr/include/openssl/hmac.h ] || apt_pkgs+=(libssl-dev)
+      # AddressSanitizer runtime for gcc
+      ls /usr/lib/x86_64-linux-gnu/libasan.so* /usr/lib/*/libasan.so* >/dev/null 2>&1 || apt_pkgs+=(libasan8)
+      if [ ${#apt_pkgs[@]} -gt 0 ]; then
+        echo "install-deps: apt-get install ${apt_pkgs[*]}"
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+      fi
+      ;;
+    rust-components)
+      cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+      cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+      ;;
+    cbindgen)
+      if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then
+        echo "install-deps: cargo install cbindgen $CBINDGEN_VERSION"
+        cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --quiet
+      fi
+      ;;
+    *) echo "install-deps: unknown item $item" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,294 @@
+//! `doku sandbox`: runs the emulator in the foreground.
+//!
+//! Prints one line on stdout, `doku sandbox listening on http://127.0.0.1:PORT`, then one
+//! log line per request (and per notification attempt) on stderr, never with a secret key,
+//! a signature or a body. Runs until Ctrl-C, or until end of input when stdin is a
+//! terminal, a pipe or a socket (so a parent process can stop it by closing the pipe; a
+//! sandbox started with stdin from /dev/null runs until killed).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::clock::{format_timestamp, Clock, SystemClock};
+
+use super::{policy, Merchant, Sandbox, SandboxConfig};
+
+/// The environment variable holding the default merchant's secret key.
+pub const SECRET_ENV: &str = "DOKU_SECRET_KEY";
+/// The environment variable holding the default merchant's notification URL.
+pub const NOTIFICATION_URL_ENV: &str = "DOKU_NOTIFICATION_URL";
+
+fn usage() -> String {
+    format!(
+        "usage: doku sandbox [options]
+
+Runs a local DOKU Non-SNAP emulator (Alfa, Indomaret, Indodana, check status, signed
+notifications). Prints `doku sandbox listening on URL` on stdout; logs to stderr.
+
+options:
+  --addr HOST                 address to bind (default 127.0.0.1)
+  --port PORT                 port to bind, 0 = any free port (default 0)
+  --merchant ID:SECRET[:URL]  a merchant: Client-Id, secret key and notification URL
+                              (repeatable; empty SECRET: ${SECRET_ENV} or the default)
+  --bin DIGITS                BIN of generated payment codes (default {bin}: 1, 5 or 6+ digits)
+  --code-length N             digits of a generated payment code (default {len})
+  --time-scale X              divide expiry and retry delays by X (default 1)
+  --timestamp-window SECS     accepted Request-Timestamp skew (default {win})
+  --state-file PATH           keep transactions in this JSON file across restarts
+  --public-url URL            base URL written into how-to-pay links
+  --quiet                     no request log
+  -h, --help                  this help
+
+Without --merchant the sandbox serves Client-Id {cid} with the secret key from
+${SECRET_ENV} or else the public sandbox default {sk:?},
+and the notification URL from ${NOTIFICATION_URL_ENV} (none: payments are recorded,
+not notified).
+
+Simulate payments with POST /_sandbox/pay {{\"invoice_number\": ...}} or
+{{\"payment_code\": ...}} (optional \"status\": \"FAILED\"); list notification attempts with
+GET /_sandbox/notifications. Stop with Ctrl-C or end of input.",
+        bin = policy::DEFAULT_BIN,
+        len = policy::DEFAULT_CODE_LENGTH,
+        win = policy::DEFAULT_TIMESTAMP_WINDOW_SECS,
+        cid = policy::DEFAULT_CLIENT_ID,
+        sk = policy::DEFAULT_SECRET_KEY,
+    )
+}
+
+/// Parsed command line.
+#[derive(Debug)]
+struct Options {
+    config: SandboxConfig,
+    quiet: bool,
+    help: bool,
+}
+
+fn default_secret() -> String {
+    std::env::var(SECRET_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| policy::DEFAULT_SECRET_KEY.to_string())
+}
+
+/// `CLIENT_ID:SECRET_KEY[:NOTIFICATION_URL]` (the URL may itself hold colons).
+fn parse_merchant(spec: &str) -> Result<Merchant, String> {
+    let mut parts = spec.splitn(3, ':');
+    let id = parts.next().unwrap_or_default();
+    let secret = parts
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(default_secret);
+    let m = Merchant::new(id, &secret).map_err(|e| format!("--merchant {id}: {e}"))?;
+    match parts.next().filter(|u| !u.is_empty()) {
+        Some(url) => m
+            .with_notification_url(url)
+            .map_err(|e| format!("--merchant {id}: {e}")),
+        None => Ok(m),
+    }
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut config = SandboxConfig::default();
+    let (mut host, mut port) = ("127.0.0.1".to_string(), "0".to_string());
+    let (mut quiet, mut help) = (false, false);
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            if let Some(v) = &inline {
+                return Ok(v.clone());
+            }
+            i += 1;
+            args.get(i)
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let number = |v: String, what: &str| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{what} must be a whole number (got {v:?})"))
+        };
+        match flag {
+            "-h" | "--help" => help = true,
+            "--quiet" => quiet = true,
+            "--addr" => host = value()?,
+            "--port" => port = number(value()?, "--port")?.to_string(),
+            "--merchant" => config.merchants.push(parse_merchant(&value()?)?),
+            "--bin" => config.bin = value()?,
+            "--code-length" => config.code_length = number(value()?, "--code-length")? as usize,
+            "--time-scale" => {
+                let v = value()?;
+                config.time_scale = v
+                    .parse()
+                    .map_err(|_| format!("--time-scale must be a number (got {v:?})"))?;
+            }
+            "--timestamp-window" => {
+                config.timestamp_window_secs = number(value()?, "--timestamp-window")?
+            }
+            "--state-file" => config.state_file = Some(PathBuf::from(value()?)),
+            "--public-url" => config.public_url = Some(value()?),
+            other => return Err(format!("unknown option {other:?}")),
+        }
+        i += 1;
+    }
+    config.address = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    if config.merchants.is_empty() {
+        let mut m = Merchant::new(policy::DEFAULT_CLIENT_ID, &default_secret())
+            .map_err(|e| e.to_string())?;
+        if let Some(url) = std::env::var(NOTIFICATION_URL_ENV)
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            m = m
+                .with_notification_url(&url)
+                .map_err(|e| format!("{NOTIFICATION_URL_ENV}: {e}"))?;
+        }
+        config.merchants.push(m);
+    }
+    Ok(Options {
+        config,
+        quiet,
+        help,
+    })
+}
+
+/// Should end of input stop the sandbox? Only when stdin can deliver one on purpose.
+fn stdin_is_interactive() -> bool {
+    if std::io::stdin().is_terminal() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if let Ok(m) = std::fs::metadata("/dev/stdin") {
+            let t = m.file_type();
+            return t.is_fifo() || t.is_socket();
+        }
+    }
+    false
+}
+
+/// `doku sandbox ARGS...`.
+pub fn sandbox_main(args: &[String]) -> ExitCode {
+    let opts = match parse(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("doku sandbox: {e}\n\n{}", usage());
+            return ExitCode::from(2);
+        }
+    };
+    if opts.help {
+        println!("{}", usage());
+        return ExitCode::SUCCESS;
+    }
+    let mut config = opts.config;
+    if !opts.quiet {
+        config.logger = Some(Arc::new(|line: &str| {
+            eprintln!("{} {line}", format_timestamp(SystemClock.now_unix()));
+        }));
+    }
+    let merchants: Vec<(String, Option<String>)> = config
+        .merchants
+        .iter()
+        .map(|m| (m.client_id.clone(), m.notification_url.clone()))
+        .collect();
+    let sandbox = match Sandbox::start(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("doku sandbox: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("doku sandbox listening on {}", sandbox.base_url());
+    let _ = std::io::stdout().flush();
+    for (id, url) in merchants {
+        eprintln!(
+            "doku sandbox: merchant {id}, notifications to {}",
+            url.as_deref()
+                .unwrap_or("(none: recorded at GET /_sandbox/notifications)")
+        );
+    }
+    if stdin_is_interactive() {
+        eprintln!("doku sandbox: stop with Ctrl-C or end of input (Ctrl-D)");
+        let mut sink = [0u8; 256];
+        let mut stdin = std::io::stdin().lock();
+        while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+        eprintln!("doku sandbox: end of input, stopping");
+        sandbox.shutdown();
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("doku sandbox: stop with Ctrl-C");
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &[&str]) -> Vec<String> {
+        s.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_every_option() {
+        let o = parse(&args(&[
+            "--addr",
+            "0.0.0.0",
+            "--port=8099",
+            "--merchant",
+            "MCH-1:SK-1:http://127.0.0.1:9000/payments/notifications",
+            "--merchant",
+            "MCH-2:SK-2",
+            "--bin",
+            "7",
+            "--code-length",
+            "12",
+            "--time-scale",
+            "3600",
+            "--timestamp-window",
+            "60",
+            "--state-file",
+            "/tmp/s.json",
+            "--quiet",
+        ]))
+        .unwrap();
+        let c = &o.config;
+        assert_eq!(c.address, "0.0.0.0:8099");
+        assert_eq!(c.merchants.len(), 2);
+        assert_eq!(
+            c.merchants[0].notification_url.as_deref(),
+            Some("http://127.0.0.1:9000/payments/notifications")
+        );
+        assert_eq!(c.merchants[1].notification_url, None);
+        assert_eq!((c.bin.as_str(), c.code_length), ("7", 12));
+        assert_eq!(c.time_scale, 3600.0);
+        assert_eq!(c.timestamp_window_secs, 60);
+        assert!(o.quiet);
+        assert!(format!("{:?}", c.merchants).contains("<redacted>"));
+    }
+
+    #[test]
+    fn bad_options_are_reported() {
+        assert!(parse(&args(&["--nope"])).unwrap_err().contains("--nope"));
+        assert!(parse(&args(&["--port"]))
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(parse(&args(&["--port", "x"])).is_err());
+        assert!(parse(&args(&["--merchant", "M:S:not-a-url"])).is_err());
+        let d = parse(&[]).unwrap();
+        assert_eq!(d.config.merchants[0].client_id, policy::DEFAULT_CLIENT_ID);
+    }
+}

@@ -1,0 +1,415 @@
+//! The local DOKU emulator behind `doku sandbox` and `doku demo`.
+//!
+//! [`Sandbox::start`](crate::sandbox::Sandbox::start) binds a port (0 = any free port) and serves DOKU's Non-SNAP endpoints
+//! with one thread per connection (keep-alive): the Alfa (and its `/alfa-virtual-account` alias),
+//! Indomaret and Indodana create calls and check status, each authenticated, checked with
+//! the core's own field rules ([`crate::Schema`]) and answered with a signed response. A
+//! simulated payment (`POST /_sandbox/pay`) moves a transaction to SUCCESS or FAILED and
+//! sends the merchant a signed notification, retried on DOKU's schedule.
+//!
+//! ```
+//! use doku::sandbox::{Merchant, Sandbox, SandboxConfig};
+//! use doku::{Client, Config, RequestOptions};
+//!
+//! let merchant = Merchant::new("MCH-0001", "SK-local-test-key")?;
+//! let sandbox = Sandbox::start(SandboxConfig::default().merchant(merchant))?;
+//! let config = Config::new("MCH-0001", "SK-local-test-key")?.with_base_url(sandbox.base_url())?;
+//! let client = Client::new(config)?;
+//! let body = serde_json::json!({
+//!     "order": { "invoice_number": "INV-DOC-1", "amount": 150000 },
+//!     "online_to_offline_info": { "reusable_status": false },
+//!     "customer": { "name": "Taufik Ismail" }
+//! });
+//! let created = client.alfa_payment_code(&body, &RequestOptions::default())?;
+//! assert!(created.signature_verified);
+//! let status = client.check_status("INV-DOC-1", &RequestOptions::default())?;
+//! assert_eq!(status.body["transaction"]["status"], "PENDING");
+//! sandbox.shutdown();
+//! # Ok::<(), doku::Error>(())
+//! ```
+//!
+//! Behaviour DOKU does not document is decided in [`policy`](crate::sandbox::policy), which lists every such
+//! decision.
+
+pub mod cli;
+pub mod demo;
+mod errors;
+mod http;
+mod notify;
+mod pages;
+mod payment_code;
+pub mod policy;
+pub mod receiver;
+mod server;
+mod state;
+mod time;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::clock::SystemClock;
+use crate::error::{Error, Result};
+use crate::signature::SigningKey;
+use crate::validate::url_host_and_path;
+
+pub use errors::{ApiError, ErrorType};
+pub use notify::NotificationAttempt;
+pub use payment_code::{BinKind, CodeRules};
+pub use state::{Channel, Status};
+pub use time::{ManualClock, SandboxClock};
+
+use server::{MerchantEntry, Persister, Shared};
+
+/// Receives one log line (one per request, one per notification attempt). Lines never
+/// hold a secret key, a signature or a body.
+pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A merchant account the sandbox knows. `Debug` never shows the secret key.
+#[derive(Clone)]
+pub struct Merchant {
+    pub client_id: String,
+    key: SigningKey,
+    /// Kept only to explain signature mismatches (crate::explain); never shown.
+    secret: Arc<[u8]>,
+    /// The Notification URL for every channel without its own.
+    pub notification_url: Option<String>,
+    /// Per-channel Notification URLs (DOKU configures them per channel).
+    pub channel_notification_urls: Vec<(Channel, String)>,
+}
+
+impl fmt::Debug for Merchant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Merchant")
+            .field("client_id", &self.client_id)
+            .field("secret_key", &"<redacted>")
+            .field("notification_url", &self.notification_url)
+            .field("channel_notification_urls", &self.channel_notification_urls)
+            .finish()
+    }
+}
+
+fn check_url(url: &str, field: &str) -> Result<String> {
+    match url_host_and_path(url) {
+        Some(_) => Ok(url.to_string()),
+        None => Err(Error::config(
+            field,
+            format!("{field} must be an absolute http:// or https:// URL (got {url:?})"),
+        )),
+    }
+}
+
+impl Merchant {
+    /// A merchant with no notification URL (notifications are then recorded, not sent).
+    pub fn new(client_id: &str, secret_key: &str) -> Result<Merchant> {
+        if client_id.is_empty()
+            || client_id.contains(['\r', '\n', ':'])
+            || client_id.trim() != client_id
+        {
+            return Err(Error::config(
+                "client_id",
+                "client_id must be non-empty, without spaces around it, line breaks or ':'",
+            ));
+        }
+        let key = SigningKey::new(secret_key.as_bytes())
+            .map_err(|e| Error::config("secret_key", e.message()))?;
+        Ok(Merchant {
+            client_id: client_id.to_string(),
+            key,
+            secret: Arc::from(secret_key.as_bytes()),
+            notification_url: None,
+            channel_notification_urls: Vec::new(),
+        })
+    }
+
+    /// The default merchant ([`policy::DEFAULT_CLIENT_ID`], [`policy::DEFAULT_SECRET_KEY`]).
+    pub fn default_merchant() -> Merchant {
+        Merchant::new(policy::DEFAULT_CLIENT_ID, policy::DEFAULT_SECRET_KEY)
+            .expect("the default merchant is valid")
+    }
+
+    /// Sets the Notification URL used for every channel without its own.
+    pub fn with_notification_url(mut self, url: &str) -> Result<Merchant> {
+        self.notification_url = Some(check_url(url, "notification_url")?);
+        Ok(self)
+    }
+
+    /// Sets the Notification URL of one channel.
+    pub fn with_channel_notification_url(
+        mut self,
+        channel: Channel,
+        url: &str,
+    ) -> Result<Merchant> {
+        let url = check_url(url, "notification_url")?;
+        self.channel_notification_urls
+            .retain(|(c, _)| *c != channel);
+        self.channel_notification_urls.push((channel, url));
+        Ok(self)
+    }
+}
+
+/// How to run a sandbox. `SandboxConfig::default()` listens on `127.0.0.1:0` with the
+/// default merchant, BIN and code length, real time, a 300 s timestamp window, no state
+/// file and no log.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// `host:port` to bind; port 0 picks a free port.
+    pub address: String,
+    /// The merchants served; empty means [`Merchant::default_merchant`] alone.
+    pub merchants: Vec<Merchant>,
+    /// BIN of DOKU-generated payment codes (policy 7).
+    pub bin: String,
+    /// Total digits of a DOKU-generated payment code, BIN included.
+    pub code_length: usize,
+    /// Divides every duration (expiry, notification retries): 3600.0 makes 30 minutes pass
+    /// in half a second.
+    pub time_scale: f64,
+    /// Accepted distance between Request-Timestamp and the sandbox clock, in seconds.
+    pub timestamp_window_secs: u64,
+    /// JSON file holding the transactions: loaded at start when it exists, rewritten on
+    /// every change.
+    pub state_file: Option<PathBuf>,
+    /// The sandbox's clock (tests inject a [`ManualClock`]).
+    pub clock: Arc<dyn SandboxClock>,
+    /// Most connections served at once (one thread each); more are answered 503.
+    pub max_connections: usize,
+    /// Where request log lines go; `None` logs nothing.
+    pub logger: Option<Logger>,
+    /// The base URL written into how-to-pay and payment page links; by default
+    /// `http://` + the bound address (127.0.0.1 when bound to every interface).
+    pub public_url: Option<String>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            address: "127.0.0.1:0".to_string(),
+            merchants: Vec::new(),
+            bin: policy::DEFAULT_BIN.to_string(),
+            code_length: policy::DEFAULT_CODE_LENGTH,
+            time_scale: 1.0,
+            timestamp_window_secs: policy::DEFAULT_TIMESTAMP_WINDOW_SECS,
+            state_file: None,
+            clock: Arc::new(SystemClock),
+            max_connections: policy::DEFAULT_MAX_CONNECTIONS,
+            logger: None,
+            public_url: None,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("address", &self.address)
+            .field("merchants", &self.merchants)
+            .field("bin", &self.bin)
+            .field("code_length", &self.code_length)
+            .field("time_scale", &self.time_scale)
+            .field("timestamp_window_secs", &self.timestamp_window_secs)
+            .field("state_file", &self.state_file)
+            .field("max_connections", &self.max_connections)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxConfig {
+    /// Adds a merchant.
+    pub fn merchant(mut self, m: Merchant) -> Self {
+        self.merchants.push(m);
+        self
+    }
+
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        self.time_scale = scale;
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn SandboxClock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    pub fn logger(mut self, logger: Logger) -> Self {
+        self.logger = Some(logger);
+        self
+    }
+}
+
+/// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops it.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    http: http::HttpServer,
+    addr: SocketAddr,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Checks `config`, loads the state file, binds and starts serving.
+    pub fn start(config: SandboxConfig) -> Result<Sandbox> {
+        let codes = CodeRules::new(&config.bin, config.code_length)?;
+        if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
+            return Err(Error::config(
+                "time_scale",
+                "time_scale must be a positive number",
+            ));
+        }
+        if config.max_connections == 0 {
+            return Err(Error::config(
+                "max_connections",
+                "max_connections must be at least 1",
+            ));
+        }
+        let merchants = if config.merchants.is_empty() {
+            vec![Merchant::default_merchant()]
+        } else {
+            config.merchants.clone()
+        };
+        let mut table = HashMap::new();
+        for m in merchants {
+            let entry = MerchantEntry {
+                key: m.key,
+                secret: m.secret,
+                notification_url: m.notification_url,
+                channel_urls: m.channel_notification_urls,
+            };
+            if table.insert(m.client_id.clone(), entry).is_some() {
+                return Err(Error::config(
+                    "merchants",
+                    format!("merchant {} is configured twice", m.client_id),
+                ));
+            }
+        }
+        let state = match &config.state_file {
+            Some(path) if path.exists() => {
+                let bytes = std::fs::read(path).map_err(|e| {
+                    Error::config("state_file", format!("cannot read {}: {e}", path.display()))
+                })?;
+                state::State::from_json(&bytes).map_err(|e| {
+                    Error::config(
+                        "state_file",
+                        format!("{} is not a sandbox state file: {e}", path.display()),
+                    )
+                })?
+            }
+            _ => state::State::default(),
+        };
+        let listener = std::net::TcpListener::bind(config.address.as_str()).map_err(|e| {
+            Error::config(
+                "address",
+                format!("cannot listen on {}: {e}", config.address),
+            )
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::config("address", format!("no local address: {e}")))?;
+        let base_url = match &config.public_url {
+            Some(u) => check_url(u, "public_url")?
+                .trim_end_matches('/')
+                .to_string(),
+            None => {
+                let mut shown = addr;
+                if shown.ip().is_unspecified() {
+                    shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{shown}")
+            }
+        };
+        let notifier = notify::Notifier::start(
+            config.clock.clone(),
+            config.time_scale,
+            config.logger.clone(),
+        );
+        let shared = Arc::new(Shared {
+            merchants: table,
+            codes,
+            time_scale: config.time_scale,
+            window_secs: config.timestamp_window_secs,
+            clock: config.clock.clone(),
+            base_url,
+            state: Mutex::new(state),
+            persister: config.state_file.clone().map(|path| Persister {
+                path,
+                written: Mutex::new(0),
+            }),
+            notifier,
+            logger: config.logger.clone(),
+            create_paths: Shared::create_paths(),
+            status_path: Shared::status_path(),
+        });
+        let handler: http::Handler = {
+            let shared = shared.clone();
+            Arc::new(move |req| server::handle(&shared, req))
+        };
+        let http = http::HttpServer::serve(
+            listener,
+            handler,
+            config.max_connections,
+            crate::MAX_BODY_BYTES,
+        )
+        .map_err(|e| Error::config("address", format!("cannot start serving: {e}")))?;
+        Ok(Sandbox { shared, http, addr })
+    }
+
+    /// `http://127.0.0.1:PORT` (or the configured public URL).
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every notification delivery attempt so far, oldest first.
+    pub fn notifications(&self) -> Vec<NotificationAttempt> {
+        self.shared.notifier.attempts()
+    }
+
+    /// Waits (at most `timeout`) until `done` holds for the attempts so far; returns them.
+    pub fn wait_for_notifications(
+        &self,
+        done: impl Fn(&[NotificationAttempt]) -> bool,
+        timeout: Duration,
+    ) -> Vec<NotificationAttempt> {
+        self.shared.notifier.wait_for(&done, timeout)
+    }
+
+    /// The number of transactions held.
+    pub fn transaction_count(&self) -> usize {
+        server::lock(&self.shared.state).len()
+    }
+
+    /// Stops serving: the port and every open connection are closed, notification retries
+    /// are dropped. Bounded: it never waits for a client.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        self.http.shutdown();
+        self.shared.notifier.stop();
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}

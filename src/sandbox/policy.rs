@@ -1,0 +1,120 @@
+//! Every sandbox behaviour that is **our decision** rather than DOKU's documented behaviour,
+//! in one place. Real DOKU may behave differently on any of these points; the README copies
+//! this list.
+//!
+//! 1. **Error bodies** are `{"error": {"code": "<snake_case>", "message": "<what and which
+//!    field>", "type": "invalid_request_error" | "authentication_error" | "api_error"}}`, plus
+//!    `"field"` (the JSON path or header name) when one field is at fault. Status codes:
+//!    400 invalid request, 401 authentication, 404 unknown path or order, 405 wrong method,
+//!    409 idempotent replay, 413 body over [`crate::MAX_BODY_BYTES`].
+//! 2. **Order of checks** on a DOKU path: route (404/405), body size (413), headers present (400
+//!    `missing_header`; a Request-Id over 128 characters is 400 `invalid_header`), Client-Id
+//!    known (401 `unknown_client_id`), Request-Timestamp well-formed (400 `invalid_timestamp`)
+//!    and within [`DEFAULT_TIMESTAMP_WINDOW_SECS`] of now (401 `timestamp_out_of_window`),
+//!    signature (401 `invalid_signature`), body is JSON (400 `invalid_json`, with line and
+//!    column), body obeys the core field rules (400 `invalid_field`, with the field path),
+//!    then under one lock: Request-Id replay (409) or reuse with another body or path (400
+//!    `request_id_reused`), duplicate invoice number (400 `duplicate_invoice_number`),
+//!    override notification URL path (400 `override_notification_url_path_mismatch`),
+//!    merchant payment code rules (400 `invalid_payment_code` / `payment_code_in_use`).
+//! 3. **Signed errors**: every response on a DOKU path is signed when the sandbox can: the
+//!    Client-Id names a configured merchant and a usable Request-Id was sent. Otherwise
+//!    (missing header, unknown Client-Id) there is no key or id to sign with and the error
+//!    carries no `Signature` header.
+//! 4. **Wrong signature message** shows the component the sandbox signed, line breaks
+//!    written as the two characters `\n`, never the secret or the expected signature; when
+//!    one of the common mistakes `doku explain` knows reproduces the signature (no Digest
+//!    line, trailing newline, full URL as Request-Target, ...), it is named as the likely
+//!    cause.
+//! 5. **Idempotency** is per (Client-Id, Request-Id) and covers successful creations only:
+//!    a request that failed validation can be sent again with the same Request-Id. A replay
+//!    (same path, same body bytes) answers 409 with the original body, re-signed with a
+//!    fresh Response-Timestamp. Another body or path is 400 `request_id_reused`.
+//! 6. **Invoice numbers** are unique per Client-Id across all channels, for the sandbox's
+//!    lifetime (or the state file's).
+//! 7. **Payment codes**: DOKU-generated codes are the BIN followed by random digits up to
+//!    [`DEFAULT_CODE_LENGTH`] digits in total (configurable). The BIN must fit one of
+//!    PROTOCOL.md 6's rules: 1 digit (general, up to 19 more), 5 digits (direct, up to 20
+//!    more) or 6+ digits (exclusive, up to 14 more); 2 to 4 digits is refused. The total is
+//!    also capped by the core's Alfa rule (20 digits) so every channel accepts every code.
+//!    A merchant code (`online_to_offline_info.payment_code`) must start with the BIN and
+//!    fit the same rule. Codes are unique among live codes (pending, or reusable and not
+//!    yet expired) across all merchants and both stores.
+//! 8. **Time**: `time_scale` divides every duration (payment code and order expiry,
+//!    notification retry delays); dates in bodies stay nominal (`expired_date` is
+//!    `created_date` + `expired_time` minutes, as DOKU would show). Expiry is applied when a
+//!    transaction is next looked at.
+//! 9. **States**: PENDING -> SUCCESS | FAILED | EXPIRED. A reusable code accepts payments
+//!    (each one a SUCCESS notification with its own Request-Id) until it expires; a
+//!    non-reusable transaction accepts exactly one payment outcome. Paying an expired code
+//!    is 400 `transaction_expired`; paying a settled one is 400 `transaction_closed`.
+//! 10. **Notifications**: one new Request-Id (UUIDv4) per notification, the same on every
+//!     retry; a fresh Request-Timestamp and signature per attempt; retries after a non-2xx
+//!     answer or a connection error at 30 min, 6 h and 12 h after the first attempt (DOKU's
+//!     documented schedule), each attempt with a [`NOTIFY_TIMEOUT`] limit. Retries still
+//!     pending at shutdown are dropped. A merchant without a notification URL for the
+//!     channel gets no notification; the attempt is recorded with an error.
+//! 11. **Override notification URL**: only the host (and port) may differ from the
+//!     configured URL; the path must be equal. A merchant with no configured URL for the
+//!     channel may override freely (there is nothing to compare with); notifications are
+//!     then signed with the override's path.
+//! 12. **Check status** looks up the id as an invoice number first, then as the Request-Id
+//!     of the creating request, within the caller's Client-Id. Its body has the
+//!     notification shape with `transaction.status` PENDING, SUCCESS, FAILED or EXPIRED.
+//! 13. **Pages**: `how_to_pay_page` and `how_to_pay_api` mirror DOKU's path shape on the
+//!     sandbox (`/{channel}/v2/how-to-pay-page/{code}`, `/{channel}/v2/how-to-pay-api/{code}`,
+//!     unsigned GETs); the API answers `{"payment_code", "amount", "expired_date",
+//!     "payment_instruction": [{"store", "language", "steps": [...]}]}`. Indodana's
+//!     `payment.url` is a sandbox page with approve/reject buttons.
+//! 14. **Simulation API** lives under `/_sandbox/` only and is unauthenticated: `POST
+//!     /_sandbox/pay`, `GET /_sandbox/notifications`.
+//! 15. **Store identifiers** in O2O notifications (`AGENT_ID`, `AGENT_STORE_ID`,
+//!     `AGENT_TRX_ID`) are made up by the sandbox; see [`agent_id`].
+//! 16. **Defaults**: a merchant [`DEFAULT_CLIENT_ID`] with secret [`DEFAULT_SECRET_KEY`]
+//!     when none is configured; BIN [`DEFAULT_BIN`] (a 5-digit direct BIN, the prefix of
+//!     the Indomaret seed's sample code); [`DEFAULT_CODE_LENGTH`] digits; Content-Type is
+//!     not checked.
+//! 17. **Serving**: one thread per connection, keep-alive, idle connections closed after 30 s,
+//!     at most [`DEFAULT_MAX_CONNECTIONS`] connections at once (more are answered 503).
+
+use std::time::Duration;
+
+/// Client-Id of the merchant the sandbox serves when none is configured.
+pub const DEFAULT_CLIENT_ID: &str = "MCH-SANDBOX-0001";
+/// Secret key of the default merchant. Public on purpose: it only opens the local sandbox.
+pub const DEFAULT_SECRET_KEY: &str = "SK-sandbox-0001-not-a-real-key";
+/// Default BIN: 5 digits, DOKU's "direct" BIN shape.
+pub const DEFAULT_BIN: &str = "88888";
+/// Default total length of a DOKU-generated payment code, BIN included.
+pub const DEFAULT_CODE_LENGTH: usize = 16;
+/// Accepted distance between Request-Timestamp and the sandbox clock, in seconds.
+pub const DEFAULT_TIMESTAMP_WINDOW_SECS: u64 = 300;
+/// Payment code / order lifetime when the request gives no `expired_time` (DOKU's default).
+pub const DEFAULT_EXPIRED_TIME_MINUTES: u64 = 60;
+/// Retries after the first attempt, in seconds after the first attempt (DOKU's schedule).
+pub const NOTIFY_RETRY_OFFSETS_SECS: [u64; 3] = [30 * 60, 6 * 3600, 12 * 3600];
+/// Connect limit for one notification attempt.
+pub const NOTIFY_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Total limit for one notification attempt.
+pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Threads delivering notifications (so one slow merchant does not delay the others).
+pub const NOTIFY_THREADS: usize = 4;
+/// Most connections served at once (one thread each); more are answered 503.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// The Alfa path one newer DOKU page uses; the sandbox serves it as an alias.
+pub const ALFA_ALIAS_PATH: &str = "/alfa-virtual-account/v2/payment-code";
+/// Prefix of the sandbox's own (non-DOKU) endpoints.
+pub const SANDBOX_PREFIX: &str = "/_sandbox/";
+/// Longest Request-Id accepted (DOKU: "max 128 characters").
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
+/// The longest time a notifier thread sleeps before looking at its stop flag or at an
+/// injected clock again.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// `AGENT_ID` reported for a store payment.
+pub fn agent_id(acquirer: &str) -> String {
+    format!("SANDBOX-{acquirer}")
+}
+
+/// `AGENT_STORE_ID` reported for a store payment.
+pub const AGENT_STORE_ID: &str = "SANDBOX-STORE-0001";

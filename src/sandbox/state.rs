@@ -1,0 +1,803 @@
+//! Transactions, the idempotency store and the state machine (PENDING -> SUCCESS | FAILED |
+//! EXPIRED). Everything here runs under the sandbox's one state lock, so every decision
+//! (replay or new, duplicate invoice, free payment code) is taken atomically.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::channel::{self, DEFAULT_OPERATIONS};
+use crate::clock::{format_timestamp, format_wib};
+use crate::validate::{url_host_and_path, Schema};
+
+use super::errors::ApiError;
+use super::pages;
+use super::payment_code::CodeRules;
+use super::policy;
+use super::time::scaled_millis;
+
+/// The channels the sandbox serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Alfa,
+    Indomaret,
+    Indodana,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Alfa, Channel::Indomaret, Channel::Indodana];
+
+    /// The core operation name (`alfa_payment_code`, ...).
+    pub fn operation(self) -> &'static str {
+        match self {
+            Channel::Alfa => channel::ALFA_PAYMENT_CODE,
+            Channel::Indomaret => channel::INDOMARET_PAYMENT_CODE,
+            Channel::Indodana => channel::INDODANA_GENERATE_ORDER,
+        }
+    }
+
+    /// The core field rules for this channel's request body.
+    pub fn schema(self) -> Schema {
+        match self {
+            Channel::Alfa => Schema::AlfaPaymentCode,
+            Channel::Indomaret => Schema::IndomaretPaymentCode,
+            Channel::Indodana => Schema::IndodanaGenerateOrder,
+        }
+    }
+
+    /// The path from the core's operation table.
+    pub fn path(self) -> &'static str {
+        DEFAULT_OPERATIONS
+            .iter()
+            .find(|op| op.0 == self.operation())
+            .map(|op| op.2)
+            .expect("every sandbox channel is in the core operation table")
+    }
+
+    /// The first path segment (`alfa-online-to-offline`), used for how-to-pay links.
+    pub fn slug(self) -> &'static str {
+        self.path()
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+    }
+
+    pub fn is_o2o(self) -> bool {
+        !matches!(self, Channel::Indodana)
+    }
+
+    pub fn service_id(self) -> &'static str {
+        if self.is_o2o() {
+            "ONLINE_TO_OFFLINE"
+        } else {
+            "PEER_TO_PEER"
+        }
+    }
+
+    pub fn acquirer_id(self) -> &'static str {
+        match self {
+            Channel::Alfa => "ALFA",
+            Channel::Indomaret => "INDOMARET",
+            Channel::Indodana => "INDODANA",
+        }
+    }
+
+    pub fn channel_id(self) -> &'static str {
+        match self {
+            Channel::Alfa => "ONLINE_TO_OFFLINE_ALFA",
+            Channel::Indomaret => "ONLINE_TO_OFFLINE_INDOMARET",
+            Channel::Indodana => "PEER_TO_PEER_INDODANA",
+        }
+    }
+
+    /// A human name for pages and logs.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Channel::Alfa => "Alfa Group",
+            Channel::Indomaret => "Indomaret",
+            Channel::Indodana => "Indodana",
+        }
+    }
+
+    /// `alfa`, `indomaret` or `indodana` (the CLI's names).
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s.to_ascii_lowercase().as_str() {
+            "alfa" => Some(Channel::Alfa),
+            "indomaret" => Some(Channel::Indomaret),
+            "indodana" => Some(Channel::Indodana),
+            _ => None,
+        }
+    }
+
+    /// The object holding `expired_time` in this channel's request.
+    fn info_key(self) -> &'static str {
+        if self.is_o2o() {
+            "online_to_offline_info"
+        } else {
+            "peer_to_peer_info"
+        }
+    }
+}
+
+/// Where a transaction stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Pending,
+    Success,
+    Failed,
+    Expired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "PENDING",
+            Status::Success => "SUCCESS",
+            Status::Failed => "FAILED",
+            Status::Expired => "EXPIRED",
+        }
+    }
+}
+
+/// One simulated payment (or failed payment) of a transaction.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Payment {
+    pub status: Status,
+    pub unix: i64,
+    pub agent_trx_id: String,
+    pub notification_request_id: String,
+}
+
+/// One created payment code or order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Transaction {
+    pub client_id: String,
+    pub channel: Channel,
+    /// The creating request's Request-Id, path and body digest (the idempotency record).
+    pub request_id: String,
+    pub request_path: String,
+    pub body_digest: String,
+    pub invoice_number: String,
+    pub amount: Value,
+    pub status: Status,
+    pub created_unix: i64,
+    /// Nominal expiry shown in bodies (created + expired_time minutes).
+    pub expired_unix: i64,
+    /// When the sandbox clock considers it expired (scaled by time_scale), in ms.
+    pub expires_at_ms: i64,
+    pub updated_unix: i64,
+    pub payment_code: Option<String>,
+    pub reusable: bool,
+    pub info: Option<String>,
+    pub merchant_unique_reference: Option<String>,
+    pub indodana_order_id: Option<String>,
+    pub callback_url: Option<String>,
+    pub callback_url_cancel: Option<String>,
+    /// Where notifications go (the override when given) and the path they are signed with.
+    pub notification_url: Option<String>,
+    pub notification_path: Option<String>,
+    /// The exact original response body, for 409 replays.
+    pub response_body: String,
+    pub payments: Vec<Payment>,
+}
+
+impl Transaction {
+    /// Can a payment still be made with this code/order at `now_ms`?
+    fn is_live(&self, now_ms: i64) -> bool {
+        now_ms < self.expires_at_ms
+            && self.status != Status::Expired
+            && (self.status == Status::Pending || self.reusable)
+    }
+
+    /// Applies expiry; true when the status changed.
+    fn refresh(&mut self, now_ms: i64) -> bool {
+        if self.status == Status::Pending && now_ms >= self.expires_at_ms {
+            self.status = Status::Expired;
+            self.updated_unix = now_ms.div_euclid(1000);
+            return true;
+        }
+        false
+    }
+
+    /// The notification / check-status body (PROTOCOL.md 4 and 5).
+    pub fn status_body(&self, status: Status, date_unix: i64, payment: Option<&Payment>) -> Value {
+        let ch = self.channel;
+        let mut body = Map::new();
+        body.insert("service".into(), json!({ "id": ch.service_id() }));
+        body.insert("acquirer".into(), json!({ "id": ch.acquirer_id() }));
+        body.insert("channel".into(), json!({ "id": ch.channel_id() }));
+        body.insert(
+            "order".into(),
+            json!({ "invoice_number": self.invoice_number, "amount": self.amount }),
+        );
+        if ch.is_o2o() {
+            let mut info = Map::new();
+            info.insert("payment_code".into(), json!(self.payment_code));
+            if let Some(i) = &self.info {
+                info.insert("info".into(), json!(i));
+            }
+            info.insert("created_date".into(), json!(format_wib(self.created_unix)));
+            info.insert("expired_date".into(), json!(format_wib(self.expired_unix)));
+            info.insert("reusable_status".into(), json!(self.reusable));
+            body.insert("online_to_offline_info".into(), Value::Object(info));
+            if let Some(p) = payment {
+                body.insert(
+                    "online_to_offline_payment".into(),
+                    json!({ "identifier": [
+                        { "name": "AGENT_ID", "value": policy::agent_id(ch.acquirer_id()) },
+                        { "name": "AGENT_STORE_ID", "value": policy::AGENT_STORE_ID },
+                        { "name": "AGENT_TRX_ID", "value": p.agent_trx_id },
+                    ] }),
+                );
+            }
+        } else {
+            body.insert(
+                "peer_to_peer_info".into(),
+                json!({
+                    "merchant_unique_reference": self.merchant_unique_reference,
+                    "identifier": [
+                        { "name": "INDODANA_ORDER_ID", "value": self.indodana_order_id },
+                    ],
+                    "created_date": format_wib(self.created_unix),
+                    "expired_date": format_wib(self.expired_unix),
+                }),
+            );
+            body.insert(
+                "payment".into(),
+                json!({ "merchant_unique_reference": self.merchant_unique_reference }),
+            );
+        }
+        body.insert(
+            "transaction".into(),
+            json!({
+                "status": status.as_str(),
+                "date": format_timestamp(date_unix),
+                "original_request_id": self.request_id,
+            }),
+        );
+        Value::Object(body)
+    }
+}
+
+/// What a create call needs from the server besides the request.
+pub struct Env<'a> {
+    pub now_ms: i64,
+    pub time_scale: f64,
+    pub codes: &'a CodeRules,
+    pub base_url: &'a str,
+}
+
+/// A validated create request (payment code or Indodana order).
+pub struct CreateRequest<'a> {
+    pub client_id: &'a str,
+    pub request_id: &'a str,
+    pub path: &'a str,
+    pub body_digest: String,
+    pub channel: Channel,
+    /// The body, already checked with the channel's [`Schema`].
+    pub body: &'a Value,
+    /// The merchant's configured notification URL for this channel.
+    pub configured_notification_url: Option<&'a str>,
+}
+
+/// The outcome of a create call.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    /// A new transaction; the 200 body.
+    New(String),
+    /// Same Request-Id and body as before; the original body (answered with 409).
+    Replay(String),
+}
+
+/// Which transaction `POST /_sandbox/pay` means.
+#[derive(Clone, Debug)]
+pub enum PaySelector {
+    Invoice {
+        client_id: Option<String>,
+        invoice_number: String,
+    },
+    Code(String),
+    IndodanaOrder(String),
+}
+
+/// A notification to send after a payment.
+#[derive(Clone, Debug)]
+pub struct NotificationDraft {
+    pub client_id: String,
+    pub channel: Channel,
+    pub invoice_number: String,
+    pub status: Status,
+    pub request_id: String,
+    pub url: Option<String>,
+    pub path: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The result of a simulated payment.
+#[derive(Debug)]
+pub struct PayOutcome {
+    pub notification: NotificationDraft,
+    /// The answer of `POST /_sandbox/pay`.
+    pub response: Value,
+    /// Where the Indodana payment page sends the customer afterwards.
+    pub redirect: Option<String>,
+}
+
+/// The persisted form of the state.
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    format: u32,
+    transactions: Vec<Transaction>,
+}
+
+const SNAPSHOT_FORMAT: u32 = 1;
+
+/// All transactions and their indexes.
+#[derive(Default)]
+pub struct State {
+    txns: Vec<Transaction>,
+    by_invoice: HashMap<(String, String), usize>,
+    by_request: HashMap<(String, String), usize>,
+    /// The latest transaction holding each payment code.
+    by_code: HashMap<String, usize>,
+    /// Bumped on every change; the persister writes only newer snapshots.
+    pub version: u64,
+}
+
+impl State {
+    /// Loads a snapshot written by [`State::snapshot`].
+    pub fn from_json(bytes: &[u8]) -> Result<State, String> {
+        let snap: Snapshot = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if snap.format != SNAPSHOT_FORMAT {
+            return Err(format!(
+                "state format {} is not supported (expected {SNAPSHOT_FORMAT})",
+                snap.format
+            ));
+        }
+        let mut s = State::default();
+        for t in snap.transactions {
+            s.insert(t);
+        }
+        Ok(s)
+    }
+
+    pub fn snapshot(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct SnapshotRef<'a> {
+            format: u32,
+            transactions: &'a [Transaction],
+        }
+        serde_json::to_vec_pretty(&SnapshotRef {
+            format: SNAPSHOT_FORMAT,
+            transactions: &self.txns,
+        })
+        .unwrap_or_default()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.txns.len()
+    }
+
+    fn insert(&mut self, t: Transaction) -> usize {
+        let i = self.txns.len();
+        self.by_invoice
+            .insert((t.client_id.clone(), t.invoice_number.clone()), i);
+        self.by_request
+            .insert((t.client_id.clone(), t.request_id.clone()), i);
+        if let Some(code) = &t.payment_code {
+            self.by_code.insert(code.clone(), i);
+        }
+        self.txns.push(t);
+        self.version += 1;
+        i
+    }
+
+    fn code_is_live(&self, code: &str, now_ms: i64) -> bool {
+        self.by_code
+            .get(code)
+            .is_some_and(|&i| self.txns[i].is_live(now_ms))
+    }
+
+    /// Replay, reject or create (policy 2, 5, 6, 7, 11), all under the caller's lock.
+    pub fn create(&mut self, env: &Env<'_>, req: &CreateRequest<'_>) -> Result<Created, ApiError> {
+        if let Some(&i) = self
+            .by_request
+            .get(&(req.client_id.to_string(), req.request_id.to_string()))
+        {
+            let t = &self.txns[i];
+            if t.request_path == req.path && t.body_digest == req.body_digest {
+                return Ok(Created::Replay(t.response_body.clone()));
+            }
+            return Err(ApiError::invalid(
+                "request_id_reused",
+                format!(
+                    "Request-Id {} was already used for invoice {} with another body or path; \
+                     send a new Request-Id for a new request, or the exact same bytes to get \
+                     the original answer",
+                    req.request_id, t.invoice_number
+                ),
+            )
+            .with_field("headers.Request-Id"));
+        }
+        let body = req.body;
+        let text = |a: &str, b: &str| body.get(a)?.get(b)?.as_str().map(str::to_string);
+        let invoice_number = text("order", "invoice_number").unwrap_or_default();
+        if self
+            .by_invoice
+            .contains_key(&(req.client_id.to_string(), invoice_number.clone()))
+        {
+            return Err(ApiError::invalid(
+                "duplicate_invoice_number",
+                format!(
+                    "order.invoice_number {invoice_number} was already used by this merchant; \
+                     every request needs a new invoice number"
+                ),
+            )
+            .with_field("order.invoice_number"));
+        }
+        let (notification_url, notification_path) = notification_target(
+            req.configured_notification_url,
+            text("additional_info", "override_notification_url").as_deref(),
+        )?;
+        let ch = req.channel;
+        let payment_code = if ch.is_o2o() {
+            Some(match text("online_to_offline_info", "payment_code") {
+                Some(code) => {
+                    env.codes.check_merchant_code(&code)?;
+                    if self.code_is_live(&code, env.now_ms) {
+                        return Err(ApiError::invalid(
+                            "payment_code_in_use",
+                            format!(
+                                "online_to_offline_info.payment_code {code} belongs to a live \
+                                 payment code; choose another code"
+                            ),
+                        )
+                        .with_field("online_to_offline_info.payment_code"));
+                    }
+                    code
+                }
+                None => env.codes.generate(|c| self.code_is_live(c, env.now_ms))?,
+            })
+        } else {
+            None
+        };
+        let expired_minutes = body
+            .get(ch.info_key())
+            .and_then(|o| o.get("expired_time"))
+            .and_then(Value::as_u64)
+            .unwrap_or(policy::DEFAULT_EXPIRED_TIME_MINUTES);
+        let created_unix = env.now_ms.div_euclid(1000);
+        let expired_unix = created_unix + (expired_minutes as i64) * 60;
+        let expires_at_ms = env.now_ms + scaled_millis(expired_minutes * 60, env.time_scale);
+        let reusable = matches!(
+            body.get("online_to_offline_info")
+                .and_then(|o| o.get("reusable_status")),
+            Some(Value::Bool(true))
+        ) || text("online_to_offline_info", "reusable_status").as_deref()
+            == Some("true");
+        let indodana_order_id = (!ch.is_o2o()).then(|| {
+            let digits: String = (0..12)
+                .map(|_| char::from(b'0' + fastrand::u8(0..10)))
+                .collect();
+            format!("IDN-SBX-{digits}")
+        });
+        let mut t = Transaction {
+            client_id: req.client_id.to_string(),
+            channel: ch,
+            request_id: req.request_id.to_string(),
+            request_path: req.path.to_string(),
+            body_digest: req.body_digest.clone(),
+            invoice_number,
+            amount: body["order"]["amount"].clone(),
+            status: Status::Pending,
+            created_unix,
+            expired_unix,
+            expires_at_ms,
+            updated_unix: created_unix,
+            payment_code,
+            reusable,
+            info: text("online_to_offline_info", "info"),
+            merchant_unique_reference: text("peer_to_peer_info", "merchant_unique_reference"),
+            indodana_order_id,
+            callback_url: text("order", "callback_url"),
+            callback_url_cancel: text("order", "callback_url_cancel"),
+            notification_url,
+            notification_path,
+            response_body: String::new(),
+            payments: Vec::new(),
+        };
+        t.response_body = create_response(&t, body, env.base_url).to_string();
+        let response = t.response_body.clone();
+        self.insert(t);
+        Ok(Created::New(response))
+    }
+
+    /// Check status (policy 12): by invoice number, then by the creating Request-Id.
+    /// Returns the body and whether expiry changed the state.
+    pub fn status(&mut self, client_id: &str, id: &str, now_ms: i64) -> Option<(Value, bool)> {
+        let key = (client_id.to_string(), id.to_string());
+        let i = *self
+            .by_invoice
+            .get(&key)
+            .or_else(|| self.by_request.get(&key))?;
+        let changed = self.touch(i, now_ms);
+        let t = &self.txns[i];
+        let last = t.payments.last();
+        Some((t.status_body(t.status, t.updated_unix, last), changed))
+    }
+
+    fn touch(&mut self, i: usize, now_ms: i64) -> bool {
+        let changed = self.txns[i].refresh(now_ms);
+        if changed {
+            self.version += 1;
+        }
+        changed
+    }
+
+    fn find(&self, sel: &PaySelector) -> Result<usize, ApiError> {
+        let not_found = |what: String| ApiError::not_found("transaction_not_found", what);
+        match sel {
+            PaySelector::Code(code) => self
+                .by_code
+                .get(code)
+                .copied()
+                .ok_or_else(|| not_found(format!("no transaction has payment code {code}"))),
+            PaySelector::IndodanaOrder(id) => self
+                .txns
+                .iter()
+                .position(|t| t.indodana_order_id.as_deref() == Some(id.as_str()))
+                .ok_or_else(|| not_found(format!("no Indodana order {id}"))),
+            PaySelector::Invoice {
+                client_id: Some(c),
+                invoice_number,
+            } => self
+                .by_invoice
+                .get(&(c.clone(), invoice_number.clone()))
+                .copied()
+                .ok_or_else(|| not_found(format!("merchant {c} has no invoice {invoice_number}"))),
+            PaySelector::Invoice {
+                client_id: None,
+                invoice_number,
+            } => {
+                let mut hits = self
+                    .txns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| &t.invoice_number == invoice_number);
+                match (hits.next(), hits.next()) {
+                    (Some((i, _)), None) => Ok(i),
+                    (None, _) => Err(not_found(format!(
+                        "no transaction has invoice {invoice_number}"
+                    ))),
+                    (Some(_), Some(_)) => Err(ApiError::invalid(
+                        "ambiguous_invoice_number",
+                        format!(
+                            "several merchants use invoice {invoice_number}; add \"client_id\""
+                        ),
+                    )
+                    .with_field("client_id")),
+                }
+            }
+        }
+    }
+
+    /// A simulated payment (policy 9); the caller sends the notification.
+    pub fn pay(
+        &mut self,
+        sel: &PaySelector,
+        outcome: Status,
+        now_ms: i64,
+    ) -> Result<PayOutcome, ApiError> {
+        let i = self.find(sel)?;
+        self.touch(i, now_ms);
+        let t = &mut self.txns[i];
+        if t.status == Status::Expired || now_ms >= t.expires_at_ms {
+            return Err(ApiError::invalid(
+                "transaction_expired",
+                format!(
+                    "invoice {} expired at {} (WIB); it can no longer be paid",
+                    t.invoice_number,
+                    format_wib(t.expired_unix)
+                ),
+            ));
+        }
+        if !t.reusable && t.status != Status::Pending {
+            return Err(ApiError::invalid(
+                "transaction_closed",
+                format!(
+                    "invoice {} is already {}; only a reusable payment code can be paid again",
+                    t.invoice_number,
+                    t.status.as_str()
+                ),
+            ));
+        }
+        let now = now_ms.div_euclid(1000);
+        let payment = Payment {
+            status: outcome,
+            unix: now,
+            agent_trx_id: (0..12)
+                .map(|_| char::from(b'0' + fastrand::u8(0..10)))
+                .collect(),
+            notification_request_id: uuid::Uuid::new_v4().to_string(),
+        };
+        t.status = outcome;
+        t.updated_unix = now;
+        let body = t.status_body(outcome, now, Some(&payment));
+        let notification = NotificationDraft {
+            client_id: t.client_id.clone(),
+            channel: t.channel,
+            invoice_number: t.invoice_number.clone(),
+            status: outcome,
+            request_id: payment.notification_request_id.clone(),
+            url: t.notification_url.clone(),
+            path: t.notification_path.clone(),
+            body: serde_json::to_vec(&body).unwrap_or_default(),
+        };
+        let response = json!({
+            "client_id": t.client_id,
+            "invoice_number": t.invoice_number,
+            "payment_code": t.payment_code,
+            "status": outcome.as_str(),
+            "notification": {
+                "request_id": notification.request_id,
+                "url": notification.url,
+            },
+        });
+        let redirect = match outcome {
+            Status::Success => t.callback_url.clone(),
+            _ => t.callback_url_cancel.clone(),
+        };
+        t.payments.push(payment);
+        self.version += 1;
+        Ok(PayOutcome {
+            notification,
+            response,
+            redirect,
+        })
+    }
+
+    /// The transaction holding `code` (for how-to-pay pages), expiry applied.
+    pub fn by_code(&mut self, code: &str, now_ms: i64) -> Option<&Transaction> {
+        let i = *self.by_code.get(code)?;
+        self.touch(i, now_ms);
+        Some(&self.txns[i])
+    }
+
+    /// The Indodana order `id` (for its payment page), expiry applied.
+    pub fn by_order_id(&mut self, id: &str, now_ms: i64) -> Option<&Transaction> {
+        let i = self
+            .find(&PaySelector::IndodanaOrder(id.to_string()))
+            .ok()?;
+        self.touch(i, now_ms);
+        Some(&self.txns[i])
+    }
+}
+
+/// Where notifications go and which path signs them (policy 11).
+fn notification_target(
+    configured: Option<&str>,
+    overridden: Option<&str>,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let path_of = |u: &str| url_host_and_path(u).map(|(_, p)| p.to_string());
+    match (configured, overridden) {
+        (None, None) => Ok((None, None)),
+        (Some(c), None) => Ok((Some(c.to_string()), path_of(c))),
+        (None, Some(o)) => Ok((Some(o.to_string()), path_of(o))),
+        (Some(c), Some(o)) => {
+            let (cp, op) = (path_of(c), path_of(o));
+            if cp != op {
+                return Err(ApiError::invalid(
+                    "override_notification_url_path_mismatch",
+                    format!(
+                        "additional_info.override_notification_url must keep the path of the \
+                         configured Notification URL ({}); only the host may differ (got {})",
+                        cp.unwrap_or_default(),
+                        op.unwrap_or_default()
+                    ),
+                )
+                .with_field("additional_info.override_notification_url"));
+            }
+            Ok((Some(o.to_string()), cp))
+        }
+    }
+}
+
+/// The 200 body of a create call, in the seeds' shape.
+fn create_response(t: &Transaction, request: &Value, base_url: &str) -> Value {
+    let dates = |m: &mut Map<String, Value>| {
+        m.insert("created_date".into(), json!(format_wib(t.created_unix)));
+        m.insert("expired_date".into(), json!(format_wib(t.expired_unix)));
+        m.insert(
+            "created_date_utc".into(),
+            json!(format_timestamp(t.created_unix)),
+        );
+        m.insert(
+            "expired_date_utc".into(),
+            json!(format_timestamp(t.expired_unix)),
+        );
+    };
+    let mut out = Map::new();
+    if t.channel.is_o2o() {
+        let code = t.payment_code.clone().unwrap_or_default();
+        out.insert(
+            "order".into(),
+            json!({ "invoice_number": t.invoice_number }),
+        );
+        let mut info = Map::new();
+        info.insert("payment_code".into(), json!(code));
+        dates(&mut info);
+        info.insert(
+            "how_to_pay_page".into(),
+            json!(pages::how_to_pay_page_url(base_url, t.channel, &code)),
+        );
+        info.insert(
+            "how_to_pay_api".into(),
+            json!(pages::how_to_pay_api_url(base_url, t.channel, &code)),
+        );
+        out.insert("online_to_offline_info".into(), Value::Object(info));
+    } else {
+        let order_id = t.indodana_order_id.clone().unwrap_or_default();
+        out.insert(
+            "order".into(),
+            json!({ "amount": t.amount, "invoice_number": t.invoice_number }),
+        );
+        out.insert(
+            "payment".into(),
+            json!({
+                "status": Status::Pending.as_str(),
+                "url": pages::indodana_payment_url(base_url, &order_id),
+            }),
+        );
+        let mut info = Map::new();
+        info.insert(
+            "identifier".into(),
+            json!([{ "name": "INDODANA_ORDER_ID", "value": order_id }]),
+        );
+        dates(&mut info);
+        info.insert(
+            "merchant_unique_reference".into(),
+            json!(t.merchant_unique_reference),
+        );
+        out.insert("peer_to_peer_info".into(), Value::Object(info));
+    }
+    if let Some(extra) = request.get("additional_info") {
+        out.insert("additional_info".into(), extra.clone());
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_table_comes_from_the_core() {
+        assert_eq!(
+            Channel::Alfa.path(),
+            "/alfa-online-to-offline/v2/payment-code"
+        );
+        assert_eq!(Channel::Indomaret.slug(), "indomaret-online-to-offline");
+        assert_eq!(
+            Channel::Indodana.path(),
+            "/indodana-peer-to-peer/v2/generate-order"
+        );
+    }
+
+    #[test]
+    fn override_rule() {
+        let c = Some("https://merchant.example/payments/notifications");
+        assert!(
+            notification_target(c, Some("https://other.example/payments/notifications")).is_ok()
+        );
+        let e = notification_target(c, Some("https://other.example/hooks")).unwrap_err();
+        assert_eq!(e.code, "override_notification_url_path_mismatch");
+        assert_eq!(
+            notification_target(None, Some("http://h/x")).unwrap(),
+            (Some("http://h/x".to_string()), Some("/x".to_string()))
+        );
+    }
+}

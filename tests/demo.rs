@@ -1,0 +1,63 @@
+//! `doku demo` end to end: in-process (the library function) and as the built command.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn demo_runs_in_process() {
+    let mut out = Vec::new();
+    let started = Instant::now();
+    let summary = doku::sandbox::demo::run_demo(&mut out)
+        .unwrap_or_else(|e| panic!("the demo failed: {e}\n{}", String::from_utf8_lossy(&out)));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(summary.invoices.len(), 3);
+    assert_eq!(summary.notifications_verified, 3);
+    let text = String::from_utf8(out).unwrap();
+    for needle in [
+        "Alfa Group payment code",
+        "Indomaret payment code",
+        "Indodana order",
+        "how to pay: http://127.0.0.1:",
+        "payment page: http://127.0.0.1:",
+        "notification verified: SUCCESS",
+        "ONLINE_TO_OFFLINE_ALFA",
+        "ONLINE_TO_OFFLINE_INDOMARET",
+        "PEER_TO_PEER_INDODANA",
+        ": SUCCESS",
+        "done in",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    assert_eq!(text.matches("check status").count(), 3, "{text}");
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.starts_with("✓ ") || l.starts_with("    ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn demo_command_succeeds() {
+    let out = Command::new(env!("CARGO_BIN_EXE_doku"))
+        .arg("demo")
+        .output()
+        .expect("run doku demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "doku demo failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.matches("✓ notification verified").count(),
+        3,
+        "{stdout}"
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_doku"))
+        .args(["demo", "--nope"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
