@@ -1,9 +1,9 @@
 //! `doku_sign`, `doku_verify` and their response-signature variants.
 
 use std::cell::RefCell;
-use std::ffi::c_char;
+use std::ffi::{c_char, CString};
 
-use super::{arg_body, arg_out, arg_str, doku_status, guard, write_string, FfiResult};
+use super::{arg_body, arg_out, arg_str, doku_status, guard, FfiResult};
 use crate::signature::{Component, SigningKey, SIGNATURE_PREFIX};
 
 thread_local! {
@@ -44,9 +44,13 @@ unsafe fn component_call(
     body: *const c_char,
     body_len: usize,
     secret_key: *const c_char,
+    out_signature: Option<*mut *mut c_char>,
     f: impl FnOnce(&SigningKey, &Component<'_>) -> FfiResult,
 ) -> doku_status {
     guard(|| {
+        if let Some(out) = out_signature {
+            arg_out(out, "out_signature")?;
+        }
         // SAFETY: forwarded from the exported functions' contracts.
         let (client_id, request_id, timestamp, target, body, secret) = unsafe {
             (
@@ -101,9 +105,6 @@ pub unsafe extern "C" fn doku_sign(
     secret_key: *const c_char,
     out_signature: *mut *mut c_char,
 ) -> doku_status {
-    if let Err(status) = out_check(out_signature) {
-        return status;
-    }
     // SAFETY: forwarded contract.
     unsafe {
         component_call(
@@ -115,6 +116,7 @@ pub unsafe extern "C" fn doku_sign(
             body,
             body_len,
             secret_key,
+            Some(out_signature),
             |key, c| write_signature(key, c, out_signature),
         )
     }
@@ -150,6 +152,7 @@ pub unsafe extern "C" fn doku_verify(
             body,
             body_len,
             secret_key,
+            None,
             |key, c| verify_signature(key, c, signature),
         )
     }
@@ -172,9 +175,6 @@ pub unsafe extern "C" fn doku_sign_response(
     secret_key: *const c_char,
     out_signature: *mut *mut c_char,
 ) -> doku_status {
-    if let Err(status) = out_check(out_signature) {
-        return status;
-    }
     // SAFETY: forwarded contract.
     unsafe {
         component_call(
@@ -186,6 +186,7 @@ pub unsafe extern "C" fn doku_sign_response(
             body,
             body_len,
             secret_key,
+            Some(out_signature),
             |key, c| write_signature(key, c, out_signature),
         )
     }
@@ -217,23 +218,20 @@ pub unsafe extern "C" fn doku_verify_response(
             body,
             body_len,
             secret_key,
+            None,
             |key, c| verify_signature(key, c, signature),
         )
-    }
-}
-
-fn out_check(out: *mut *mut c_char) -> Result<(), doku_status> {
-    match guard(|| arg_out(out, "out_signature")) {
-        0 => Ok(()),
-        status => Err(status),
     }
 }
 
 fn write_signature(key: &SigningKey, c: &Component<'_>, out: *mut *mut c_char) -> FfiResult {
     let mut buf = Vec::with_capacity(SIGNATURE_PREFIX.len() + 45);
     key.sign_into(c, &mut buf)?;
-    // SAFETY: `out` was checked non-NULL by `out_check`; the caller guarantees writability.
-    unsafe { write_string(out, buf) }
+    // SAFETY: a signature is ASCII (prefix + base64), so it holds no NUL byte.
+    let c_string = unsafe { CString::from_vec_unchecked(buf) };
+    // SAFETY: `out` was checked non-NULL first; the caller guarantees writability.
+    unsafe { *out = c_string.into_raw() };
+    Ok(())
 }
 
 fn verify_signature(key: &SigningKey, c: &Component<'_>, signature: *const c_char) -> FfiResult {
