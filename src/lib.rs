@@ -44,6 +44,8 @@ pub mod error;
 pub mod explain;
 pub mod ffi;
 /// cbindgen:ignore
+mod mac;
+/// cbindgen:ignore
 pub mod notification;
 /// cbindgen:ignore
 pub mod signature;

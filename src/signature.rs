@@ -7,13 +7,12 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
 
-type HmacSha256 = Hmac<Sha256>;
+use crate::mac::{self, HmacKey, MessageBuf};
 
 /// The only accepted signature prefix; compared byte for byte (case-sensitive).
 pub const SIGNATURE_PREFIX: &str = "HMACSHA256=";
@@ -177,10 +176,10 @@ impl<'a> Component<'a> {
         s
     }
 
-    /// Feeds the component text into `mac`. The text is assembled in a stack buffer and
-    /// hashed with one `update` (many small updates cost more than the copy); a component
-    /// too long for the buffer is fed line by line instead.
-    fn feed(&self, mac: &mut HmacSha256) {
+    /// The MAC of the component text under `key`. The text is assembled in a stack
+    /// buffer (one contiguous message for the compression loop); a component too long for
+    /// it is assembled on the heap instead.
+    fn mac(&self, key: &HmacKey) -> [u8; 32] {
         let digest_buf = self.body.map(digest_b64);
         let digest = digest_buf.as_ref().map(|d| &d[..]);
         let timestamp_line: &[u8] = match self.timestamp_kind {
@@ -199,21 +198,13 @@ impl<'a> Component<'a> {
             if digest.is_some() { b"\nDigest:" } else { b"" },
             digest.unwrap_or(b""),
         ];
-        let mut buf = [0u8; 384];
-        let mut len = 0;
+        let mut buf = MessageBuf::new();
         for part in parts {
-            match buf.get_mut(len..len + part.len()) {
-                Some(dst) => {
-                    dst.copy_from_slice(part);
-                    len += part.len();
-                }
-                None => {
-                    parts.iter().for_each(|p| mac.update(p));
-                    return;
-                }
+            if !buf.push(part) {
+                return key.mac(&parts.concat());
             }
         }
-        mac.update(&buf[..len]);
+        key.mac_buf(&mut buf)
     }
 }
 
@@ -237,11 +228,24 @@ static CLASS: [u8; 256] = {
     table
 };
 
-/// One table-driven pass over a header value, returning the union of its byte classes.
-/// It runs on every value of every signature, so it must cost far less than the hashing.
+/// One pass over a header value, returning the union of its byte classes (see
+/// [`CLASS`]). It runs on every value of every signature, so it works on eight bytes at a
+/// time (exact "has a byte below / equal to" word tricks) and uses the table for the rest.
 fn scan(bytes: &[u8]) -> u8 {
-    let mut acc = 0;
-    for &b in bytes {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Nonzero exactly when some byte of `x` is below `n` (n <= 128).
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let has = |x: u64, byte: u8| below(x ^ (ONES * u64::from(byte)), 1);
+    let (mut control, mut query) = (0u64, 0u64);
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        control |= below(x, 0x20) | has(x, 0x7f);
+        query |= has(x, b'?') | has(x, b'#');
+    }
+    let mut acc = (u8::from(control != 0) * CONTROL) | (u8::from(query != 0) * QUERY);
+    for &b in words.remainder() {
         acc |= CLASS[usize::from(b)];
     }
     acc
@@ -268,6 +272,7 @@ pub fn digest(body: &[u8]) -> String {
 }
 
 fn digest_b64(body: &[u8]) -> [u8; 44] {
+    // The sha2 wrapper hands all full blocks of the body to one compression call.
     base64_32(&Sha256::digest(body).into())
 }
 
@@ -276,19 +281,22 @@ fn digest_b64(body: &[u8]) -> [u8; 44] {
 /// test checks it against the `base64` crate.
 fn base64_32(input: &[u8; 32]) -> [u8; 44] {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextet = |v: u32, shift: u32| ALPHABET[((v >> shift) & 63) as usize];
     let mut out = [b'='; 44];
-    for (chunk, dst) in input.chunks(3).zip(out.chunks_mut(4)) {
-        let n = chunk.len();
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, d) in dst.iter_mut().enumerate().take(n + 1) {
-            *d = ALPHABET[((v >> (18 - 6 * i)) & 63) as usize];
-        }
+    // Ten whole 3-byte groups, then the last two bytes (one '=' of padding).
+    for i in 0..10 {
+        let v = u32::from(input[3 * i]) << 16
+            | u32::from(input[3 * i + 1]) << 8
+            | u32::from(input[3 * i + 2]);
+        out[4 * i] = sextet(v, 18);
+        out[4 * i + 1] = sextet(v, 12);
+        out[4 * i + 2] = sextet(v, 6);
+        out[4 * i + 3] = sextet(v, 0);
     }
+    let v = u32::from(input[30]) << 16 | u32::from(input[31]) << 8;
+    out[40] = sextet(v, 18);
+    out[41] = sextet(v, 12);
+    out[42] = sextet(v, 6);
     out
 }
 
@@ -296,7 +304,7 @@ fn base64_32(input: &[u8; 32]) -> [u8; 44] {
 /// threads, and its `Debug` never shows the key.
 #[derive(Clone)]
 pub struct SigningKey {
-    mac: HmacSha256,
+    key: HmacKey,
 }
 
 impl fmt::Debug for SigningKey {
@@ -314,9 +322,9 @@ impl SigningKey {
                 "secret_key must not be empty",
             ));
         }
-        let mac = HmacSha256::new_from_slice(secret_key)
-            .map_err(|_| Error::invalid_input("secret_key", "secret_key is unusable"))?;
-        Ok(SigningKey { mac })
+        Ok(SigningKey {
+            key: HmacKey::new(secret_key),
+        })
     }
 
     /// The `Signature` header value (`HMACSHA256=` + base64 MAC) for `component`.
@@ -355,31 +363,26 @@ impl SigningKey {
             )
             .with_field("signature"));
         };
-        let mut mac = self.mac.clone();
-        component.feed(&mut mac);
-        mac.verify_slice(&mac_bytes).map_err(|_| {
-            Error::signature_mismatch(
+        if !mac::ct_eq(&component.mac(&self.key), &mac_bytes) {
+            return Err(Error::signature_mismatch(
                 "signature does not match the component (check Client-Id, Request-Id, \
                  timestamp, Request-Target, the exact body bytes and the secret key)",
             )
-            .with_field("signature")
-        })
+            .with_field("signature"));
+        }
+        Ok(())
     }
 
     /// The `Signature` value for an arbitrary text (diagnostics only: `doku explain` uses
     /// it to try malformed components). Not exported: callers sign [`Component`]s.
     pub(crate) fn sign_text(&self, text: &[u8]) -> String {
-        let mut mac = self.mac.clone();
-        mac.update(text);
         let mut out = String::from(SIGNATURE_PREFIX);
-        B64.encode_string(mac.finalize().into_bytes(), &mut out);
+        out.push_str(std::str::from_utf8(&base64_32(&self.key.mac(text))).expect("ASCII"));
         out
     }
 
     fn mac_bytes(&self, component: &Component<'_>) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        component.feed(&mut mac);
-        mac.finalize().into_bytes().into()
+        component.mac(&self.key)
     }
 }
 
@@ -402,6 +405,24 @@ mod tests {
 
     fn c(body: Option<&'static [u8]>) -> Component<'static> {
         Component::request("C", "R", "2020-08-11T08:45:42Z", "/p", body)
+    }
+
+    #[test]
+    fn scan_agrees_with_the_class_table_for_every_byte_at_every_position() {
+        for b in 0..=255u8 {
+            for len in 1..20 {
+                for pos in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = b;
+                    assert_eq!(
+                        scan(&v),
+                        CLASS[usize::from(b)],
+                        "byte {b} at {pos} of {len}"
+                    );
+                }
+            }
+        }
+        assert_eq!(scan(b"/p?x\n"), CONTROL | QUERY);
     }
 
     #[test]

@@ -11,7 +11,11 @@ thread_local! {
 }
 
 pub(crate) fn clear_last_error() {
-    LAST_ERROR.with(|e| *e.borrow_mut() = None);
+    LAST_ERROR.with(|e| {
+        if e.borrow().is_some() {
+            *e.borrow_mut() = None;
+        }
+    });
 }
 
 pub(crate) fn set_last_error(err: Error) {

@@ -124,8 +124,18 @@ pub(crate) unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a 
         return Err(null_argument(name));
     }
     // SAFETY: non-NULL and NUL-terminated per the caller's contract.
-    let c = unsafe { CStr::from_ptr(p) };
-    c.to_str().map_err(|e| Fail {
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    utf8(bytes, name)
+}
+
+/// `bytes` as `&str`, or `DOKU_ERR_INVALID_UTF8` naming the argument. ASCII, by far the
+/// common case for ids, paths and JSON, is recognised by a word-at-a-time check.
+fn utf8<'a>(bytes: &'a [u8], name: &str) -> FfiResult<&'a str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).map_err(|e| Fail {
         status: DOKU_ERR_INVALID_UTF8,
         error: Error::invalid_input(
             name,
@@ -176,15 +186,7 @@ pub(crate) unsafe fn arg_body<'a>(
     }
     // SAFETY: non-NULL, `len` readable bytes per the caller's contract, len <= isize::MAX.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(Fail {
-            status: DOKU_ERR_INVALID_UTF8,
-            error: Error::invalid_input(
-                name,
-                format!("{name} is not valid UTF-8 (at byte {})", e.valid_up_to()),
-            ),
-        });
-    }
+    utf8(bytes, name)?;
     Ok(Some(bytes))
 }
 

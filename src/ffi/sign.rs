@@ -17,17 +17,13 @@ thread_local! {
 fn with_key<R>(secret: &[u8], f: impl FnOnce(&SigningKey) -> FfiResult<R>) -> FfiResult<R> {
     KEY_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let hit = matches!(&*cache, Some((k, _)) if ct_eq(k, secret));
+        let hit = matches!(&*cache, Some((k, _)) if crate::mac::ct_eq(k, secret));
         if !hit {
             *cache = Some((secret.to_vec(), SigningKey::new(secret)?));
         }
         let (_, key) = cache.as_ref().expect("filled above");
         f(key)
     })
-}
-
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Shared body of the four entry points.
