@@ -8,12 +8,17 @@ CBINDGEN_VERSION := 0.29.4
 CLIB_TARGET := target/clib
 CLIB := $(CLIB_TARGET)/release
 
+# Each binding adds its own targets and appends its test target to EXTRA_TESTS in mk/*.mk
+# (mk/python.mk, mk/php.mk, ...), so the one `make test` runs every suite.
+EXTRA_TESTS :=
+-include mk/*.mk
+
 .PHONY: demo test deps lint fmt-check clippy header header-check rust-test lib ctest bench bench-rust bench-c
 
 demo:
 	$(CARGO) run --release -- demo
 
-test: deps fmt-check clippy header-check rust-test ctest
+test: deps fmt-check clippy header-check rust-test ctest $(EXTRA_TESTS)
 	@echo "make test: all checks passed"
 
 deps:
