@@ -1,0 +1,190 @@
+//! `doku sign`, `doku verify` and `doku explain`, run as a real process.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_doku");
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/vectors.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn case(name: &str) -> Value {
+    vectors()["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+        .clone()
+}
+
+/// Runs `doku <command>` with the case's component options and the vectors' secret in
+/// DOKU_SECRET_KEY.
+fn run(command: &str, case: &Value, extra: &[&str]) -> Output {
+    let s = |k: &str| case[k].as_str().unwrap().to_string();
+    let mut args = vec![
+        command.to_string(),
+        "--client-id".into(),
+        s("client_id"),
+        "--request-id".into(),
+        s("request_id"),
+        "--timestamp".into(),
+        s("timestamp"),
+        "--target".into(),
+        s("request_target"),
+    ];
+    match case["body"].as_str() {
+        Some(b) => args.extend(["--body".to_string(), b.to_string()]),
+        None => args.push("--get".into()),
+    }
+    if case["kind"] == "response" {
+        args.push("--response".into());
+    }
+    args.extend(extra.iter().map(|a| a.to_string()));
+    Command::new(BIN)
+        .args(&args)
+        .env("DOKU_SECRET_KEY", vectors()["secret_key"].as_str().unwrap())
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn sign_prints_every_vector_signature() {
+    for c in vectors()["cases"].as_array().unwrap() {
+        let o = run("sign", c, &[]);
+        assert!(o.status.success(), "{}", c["name"]);
+        assert_eq!(
+            stdout(&o).trim(),
+            c["signature"].as_str().unwrap(),
+            "{}",
+            c["name"]
+        );
+    }
+}
+
+#[test]
+fn verify_exit_codes() {
+    let c = case("post-alfa-compact");
+    let good = run(
+        "verify",
+        &c,
+        &["--signature", c["signature"].as_str().unwrap()],
+    );
+    assert_eq!(good.status.code(), Some(0));
+    assert_eq!(stdout(&good).trim(), "valid");
+    for bad in vectors()["must_not_verify_against_post_alfa_compact"]
+        .as_array()
+        .unwrap()
+    {
+        let o = run(
+            "verify",
+            &c,
+            &["--signature", bad["signature"].as_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", bad["name"]);
+    }
+}
+
+#[test]
+fn explain_shows_the_component_and_finds_the_trailing_newline() {
+    let c = case("post-alfa-compact");
+    let secret = vectors()["secret_key"].as_str().unwrap().to_string();
+    let trailing = vectors()["must_not_verify_against_post_alfa_compact"][0].clone();
+    assert_eq!(trailing["name"], "trailing-newline");
+    let o = run(
+        "explain",
+        &c,
+        &["--signature", trailing["signature"].as_str().unwrap()],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out.contains("Client-Id:MCH-0001-10791114622547\\n"),
+        "{out}"
+    );
+    assert!(out.contains(c["digest"].as_str().unwrap()), "{out}");
+    assert!(
+        out.contains("Explained: the signer added a trailing newline"),
+        "{out}"
+    );
+    assert!(
+        !out.contains(&secret),
+        "explain must never print the secret"
+    );
+    assert!(
+        !out.contains(c["signature"].as_str().unwrap()),
+        "nor the expected signature"
+    );
+
+    let matching = run(
+        "explain",
+        &c,
+        &["--signature", c["signature"].as_str().unwrap()],
+    );
+    assert_eq!(matching.status.code(), Some(0));
+    assert!(stdout(&matching).contains("valid for this component"));
+}
+
+#[test]
+fn explain_names_the_get_mistake() {
+    // The GET vector signed by someone who added a Digest line of an empty body.
+    let get = case("get-check-status");
+    let mut post = get.clone();
+    post["body"] = Value::String(String::new());
+    let wrong = stdout(&run("sign", &post, &[])).trim().to_string();
+    let o = run("explain", &get, &["--signature", &wrong]);
+    assert!(
+        stdout(&o).contains("a GET has no Digest line"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_problem() {
+    let o = Command::new(BIN)
+        .args([
+            "sign",
+            "--client-id",
+            "C",
+            "--request-id",
+            "R",
+            "--timestamp",
+            "T",
+            "--target",
+            "/p",
+            "--get",
+        ])
+        .env_remove("DOKU_SECRET_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("secret key is required"));
+    let o = Command::new(BIN)
+        .args([
+            "sign",
+            "--client-id",
+            "C\nRequest-Id:X",
+            "--request-id",
+            "R",
+            "--timestamp",
+            "T",
+            "--target",
+            "/p",
+            "--get",
+        ])
+        .env("DOKU_SECRET_KEY", "k")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("client_id"));
+    let o = Command::new(BIN).arg("frobnicate").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
