@@ -513,10 +513,15 @@ fn api_error(status: u16, request_id: &str, body: &[u8]) -> Error {
         (Some(m), None) => format!("DOKU answered HTTP {status}: {m}"),
         (None, _) => format!("DOKU answered HTTP {status}"),
     };
-    Error::new(ErrorKind::Api, text)
+    let err_field = err.and_then(|e| e.get("field")).and_then(Value::as_str);
+    let error = Error::new(ErrorKind::Api, text)
         .with_http_status(status)
         .with_request_id(request_id)
-        .with_body(String::from_utf8_lossy(body).into_owned())
+        .with_body(String::from_utf8_lossy(body).into_owned());
+    match err_field {
+        Some(field) => error.with_field(field),
+        None => error,
+    }
 }
 
 #[cfg(test)]

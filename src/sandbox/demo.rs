@@ -273,8 +273,8 @@ pub fn run_demo(out: &mut dyn Write) -> Result<DemoSummary, String> {
         .count();
     let elapsed = started.elapsed();
     t.ok(format!(
-        "done in {:.2} s: 3 payment methods, {verified} verified notifications, 3 SUCCESS statuses",
-        elapsed.as_secs_f64()
+        "done in {:.1} ms: 3 payment methods, {verified} verified notifications, 3 SUCCESS statuses",
+        elapsed.as_secs_f64() * 1000.0
     ));
     let summary = DemoSummary {
         sandbox_url: sandbox.base_url().to_string(),
