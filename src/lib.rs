@@ -48,6 +48,9 @@ mod mac;
 /// cbindgen:ignore
 pub mod notification;
 /// cbindgen:ignore
+#[cfg(feature = "python")]
+pub mod python;
+/// cbindgen:ignore
 pub mod signature;
 /// cbindgen:ignore
 pub mod validate;

@@ -1,0 +1,177 @@
+//! `Client`: the core client behind `doku_direct.Client`. Every call releases the GIL for
+//! its network I/O (and the serialising, hashing and retry sleeps that go with it).
+
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
+
+use super::convert::{to_py, to_value};
+use super::{arg_bytes, arg_str, guard, opt_str, Fallible};
+use crate::channel::Method;
+use crate::client::{Client, RequestOptions, Response};
+use crate::config::Config;
+
+/// A thread-safe DOKU client (one connection pool). Built from the JSON configuration of
+/// `doku::Config::from_json`; no I/O happens in the constructor.
+#[pyclass(frozen, name = "Client", module = "doku_direct._native")]
+pub(crate) struct PyClient {
+    inner: Client,
+}
+
+/// A request body: raw JSON bytes (sent exactly as given) or a value to serialise once.
+enum Body {
+    Raw(super::Bytes),
+    Value(serde_json::Value),
+}
+
+fn body_arg(body: &Bound<'_, PyAny>) -> Fallible<Body> {
+    if body.is_instance_of::<PyBytes>()
+        || body.is_instance_of::<PyByteArray>()
+        || body.is_instance_of::<PyString>()
+    {
+        return Ok(Body::Raw(arg_bytes(body, "body", "")?));
+    }
+    Ok(Body::Value(to_value(body, "body")?))
+}
+
+fn options(
+    request_id: Option<&Bound<'_, PyAny>>,
+    timestamp: Option<&Bound<'_, PyAny>>,
+) -> Fallible<RequestOptions> {
+    Ok(RequestOptions {
+        request_id: opt_str(request_id, "request_id")?,
+        timestamp: opt_str(timestamp, "timestamp")?,
+    })
+}
+
+/// `(status, request_id, response_timestamp, replay, signature_verified, body)`.
+fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(
+        py,
+        [
+            r.status.into_pyobject(py)?.into_any(),
+            PyString::new(py, &r.request_id).into_any(),
+            r.response_timestamp
+                .as_deref()
+                .into_pyobject(py)?
+                .into_any(),
+            pyo3::types::PyBool::new(py, r.replay).to_owned().into_any(),
+            pyo3::types::PyBool::new(py, r.signature_verified)
+                .to_owned()
+                .into_any(),
+            to_py(py, &r.body)?,
+        ],
+    )
+}
+
+#[pymethods]
+impl PyClient {
+    #[new]
+    fn new(py: Python<'_>, config_json: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(py, || {
+            let json = arg_str(config_json, "config")?;
+            let config = Config::from_json(&json)?;
+            Ok(PyClient {
+                inner: Client::new(config)?,
+            })
+        })
+    }
+
+    /// Calls operation `operation` (`alfa_payment_code`, ...). A `dict` body is validated,
+    /// serialised once and sent; a `bytes`/`str` body is validated and sent as given.
+    #[pyo3(signature = (operation, body, request_id=None, timestamp=None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &Bound<'py, PyAny>,
+        body: &Bound<'py, PyAny>,
+        request_id: Option<&Bound<'py, PyAny>>,
+        timestamp: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let response = guard(py, || {
+            let operation = arg_str(operation, "operation")?;
+            let body = body_arg(body)?;
+            let opts = options(request_id, timestamp)?;
+            let client = &self.inner;
+            Ok(py.detach(|| match &body {
+                Body::Raw(bytes) => client.call(&operation, bytes, &opts),
+                Body::Value(value) => client.call_value(&operation, value, &opts),
+            })?)
+        })?;
+        response_tuple(py, &response)
+    }
+
+    /// Check status by invoice number or original Request-Id.
+    #[pyo3(signature = (id, request_id=None, timestamp=None))]
+    fn check_status<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+        request_id: Option<&Bound<'py, PyAny>>,
+        timestamp: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let response = guard(py, || {
+            let id = arg_str(id, "id")?;
+            let opts = options(request_id, timestamp)?;
+            let client = &self.inner;
+            Ok(py.detach(|| client.check_status(&id, &opts))?)
+        })?;
+        response_tuple(py, &response)
+    }
+
+    /// A signed request to any Non-SNAP path. `body` is `None` for GET; for POST, JSON as
+    /// `bytes`/`str` (sent as given) or a `dict`/`list` (serialised once).
+    #[pyo3(signature = (method, path, body=None, request_id=None, timestamp=None))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: &Bound<'py, PyAny>,
+        path: &Bound<'py, PyAny>,
+        body: Option<&Bound<'py, PyAny>>,
+        request_id: Option<&Bound<'py, PyAny>>,
+        timestamp: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let response = guard(py, || {
+            let method = Method::parse(&arg_str(method, "method")?)?;
+            let path = arg_str(path, "path")?;
+            let body = match body {
+                Some(b) if !b.is_none() => Some(body_arg(b)?),
+                _ => None,
+            };
+            let opts = options(request_id, timestamp)?;
+            let client = &self.inner;
+            Ok(py.detach(|| {
+                let serialised;
+                let bytes: Option<&[u8]> = match &body {
+                    None => None,
+                    Some(Body::Raw(b)) => Some(b),
+                    Some(Body::Value(v)) => {
+                        serialised = serde_json::to_vec(v).map_err(|e| {
+                            crate::Error::invalid_input("body", format!("cannot serialise: {e}"))
+                        })?;
+                        Some(&serialised)
+                    }
+                };
+                client.request(method, &path, bytes, &opts)
+            })?)
+        })?;
+        response_tuple(py, &response)
+    }
+
+    #[getter]
+    fn client_id(&self) -> &str {
+        &self.inner.config().client_id
+    }
+
+    #[getter]
+    fn base_url(&self) -> &str {
+        &self.inner.config().base_url
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.inner.config();
+        format!(
+            "Client(client_id={:?}, base_url={:?}, secret_key=<redacted>)",
+            c.client_id, c.base_url
+        )
+    }
+}

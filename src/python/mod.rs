@@ -1,0 +1,230 @@
+//! `doku_direct._native`: the PyO3 glue behind the Python package (feature `python`).
+//!
+//! Thin by design: arguments are converted to core types, the core decides, and results
+//! and errors are converted back. `python/doku_direct/__init__.py` is the typed public face;
+//! this module is its private engine. Every entry point runs behind [`guard`]: a core
+//! [`Error`] becomes the exception class `doku_direct.errors` maps its kind to (with `kind`,
+//! `message`, `field`, `http_status`, `request_id`, `body`), and a panic becomes a
+//! `PanicError` instead of unwinding into Python. The GIL is released around network I/O
+//! and around hashing large bodies.
+
+mod client;
+mod convert;
+mod notification;
+mod sandbox;
+mod sign;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyString};
+
+use crate::error::{Error, ErrorKind};
+
+/// Why a call failed: a core error (raised as the mapped `DokuError` subclass) or a Python
+/// exception that is already set up (raised as is, e.g. `KeyboardInterrupt` in `__str__`).
+pub(crate) enum Fail {
+    Doku(Error),
+    Py(PyErr),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Doku(e)
+    }
+}
+
+impl From<PyErr> for Fail {
+    fn from(e: PyErr) -> Self {
+        Fail::Py(e)
+    }
+}
+
+pub(crate) type Fallible<T> = Result<T, Fail>;
+
+/// `doku_direct.errors._from_native`, imported once.
+static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The Python exception for a core error: an instance of the class `doku_direct.errors`
+/// maps `e.kind()` to, carrying every field of the C last-error JSON.
+fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
+    let raise = || -> PyResult<PyErr> {
+        let from_native = FROM_NATIVE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("doku_direct.errors")?
+                .getattr("_from_native")?
+                .unbind())
+        })?;
+        let exc = from_native.bind(py).call1((
+            e.kind().as_str(),
+            e.message(),
+            e.to_string(),
+            e.field(),
+            e.http_status(),
+            e.request_id(),
+            e.body(),
+        ))?;
+        Ok(PyErr::from_value(exc))
+    };
+    // Only a broken installation (no doku_direct.errors) lands in the fallback.
+    raise().unwrap_or_else(|import_error| import_error)
+}
+
+/// Runs `f` behind the panic boundary and converts its failure into a Python exception.
+pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> Fallible<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(Fail::Doku(e))) => Err(to_pyerr(py, &e)),
+        Ok(Err(Fail::Py(e))) => Err(e),
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let e = Error::new(
+                ErrorKind::Panic,
+                format!(
+                    "internal error in doku-direct (a bug: please report it): {detail}; \
+                     no state was changed"
+                ),
+            );
+            Err(to_pyerr(py, &e))
+        }
+    }
+}
+
+/// The Python type name of `obj`, for error messages.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_string())
+}
+
+/// A required `str` argument; anything else is an `invalid_input` error naming it.
+pub(crate) fn arg_str(obj: &Bound<'_, PyAny>, name: &str) -> Fallible<PyBackedStr> {
+    if !obj.is_instance_of::<PyString>() {
+        return Err(Error::invalid_input(
+            name,
+            format!("{name} must be str, not {}", type_name(obj)),
+        )
+        .into());
+    }
+    obj.extract::<PyBackedStr>().map_err(|_| {
+        Error::invalid_input(
+            name,
+            format!("{name} is not valid UTF-8 text (it holds a lone surrogate)"),
+        )
+        .into()
+    })
+}
+
+/// An optional `str` argument: `None` is `None`.
+pub(crate) fn opt_str(obj: Option<&Bound<'_, PyAny>>, name: &str) -> Fallible<Option<String>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => Ok(Some(arg_str(o, name)?.to_string())),
+    }
+}
+
+/// Bytes held for the duration of a call: `bytes` and `bytearray` as given (the latter
+/// copied, so no other thread can resize it while the GIL is released), `str` as UTF-8.
+pub(crate) enum Bytes {
+    Bytes(PyBackedBytes),
+    Str(PyBackedStr),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Bytes(b) => b,
+            Bytes::Str(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// A body or key argument: `bytes`, `bytearray` or `str`; anything else names `name`.
+pub(crate) fn arg_bytes(obj: &Bound<'_, PyAny>, name: &str, hint: &str) -> Fallible<Bytes> {
+    if obj.is_instance_of::<PyBytes>() || obj.is_instance_of::<PyByteArray>() {
+        return Ok(Bytes::Bytes(
+            obj.extract::<PyBackedBytes>().map_err(PyErr::from)?,
+        ));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Bytes::Str(arg_str(obj, name)?));
+    }
+    Err(Error::invalid_input(
+        name,
+        format!("{name} must be bytes or str, not {}{hint}", type_name(obj)),
+    )
+    .into())
+}
+
+/// The precomputed key for a `secret_key` argument (`str` or `bytes`), cached per thread.
+pub(crate) fn sign_key(obj: &Bound<'_, PyAny>) -> Fallible<crate::SigningKey> {
+    Ok(sign::key_for(&arg_bytes(obj, "secret_key", "")?)?)
+}
+
+/// An optional non-negative `int` argument (`bool` is refused): `None` is `None`.
+pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> Fallible<Option<u64>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let what = if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        if let Ok(n) = obj.extract::<u64>() {
+            return Ok(Some(n));
+        }
+        obj.repr()?.to_string()
+    } else {
+        type_name(obj)
+    };
+    Err(Error::invalid_input(
+        name,
+        format!("{name} must be a non-negative int (got {what})"),
+    )
+    .into())
+}
+
+/// Bodies at least this large are hashed with the GIL released: below it, releasing and
+/// re-taking the GIL costs more than it frees.
+pub(crate) const RELEASE_GIL_BYTES: usize = 16 * 1024;
+
+/// Raises a panic inside the boundary, so the tests can prove a panic surfaces as
+/// `doku_direct.errors.PanicError` and never as a `pyo3_runtime.PanicException`.
+#[pyfunction]
+fn _test_panic(py: Python<'_>) -> PyResult<()> {
+    guard(py, || -> Fallible<()> {
+        panic!("deliberate panic for the test suite")
+    })
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", crate::VERSION)?;
+    m.add("MAX_BODY_BYTES", crate::MAX_BODY_BYTES)?;
+    m.add(
+        "SANDBOX_CLIENT_ID",
+        crate::sandbox::policy::DEFAULT_CLIENT_ID,
+    )?;
+    m.add(
+        "SANDBOX_SECRET_KEY",
+        crate::sandbox::policy::DEFAULT_SECRET_KEY,
+    )?;
+    m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
+    m.add_function(wrap_pyfunction!(sign::verify, m)?)?;
+    m.add_function(wrap_pyfunction!(sign::sign_response, m)?)?;
+    m.add_function(wrap_pyfunction!(sign::verify_response, m)?)?;
+    m.add_function(wrap_pyfunction!(notification::verify_notification, m)?)?;
+    m.add_function(wrap_pyfunction!(notification::verify_inquiry, m)?)?;
+    m.add_function(wrap_pyfunction!(notification::inquiry_reply, m)?)?;
+    m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<sandbox::PySandbox>()?;
+    Ok(())
+}
