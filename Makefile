@@ -11,7 +11,10 @@ CLIB := $(CLIB_TARGET)/release
 # Each binding adds its own targets and appends its test target to EXTRA_TESTS in mk/*.mk
 # (mk/python.mk, mk/php.mk, ...), so the one `make test` runs every suite.
 EXTRA_TESTS :=
+EXTRA_BENCHES :=
 -include mk/*.mk
+# A fragment's first rule must not become the default: plain `make` runs the demo.
+.DEFAULT_GOAL := demo
 
 .PHONY: demo test deps lint fmt-check clippy header header-check rust-test lib ctest bench bench-rust bench-c
 
@@ -57,7 +60,7 @@ lib:
 ctest: lib
 	LIBDIR=$(abspath $(CLIB)) tests/c/run.sh
 
-bench: bench-rust bench-c
+bench: bench-rust bench-c $(EXTRA_BENCHES)
 
 bench-rust:
 	$(CARGO) bench --bench sign

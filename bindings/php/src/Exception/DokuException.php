@@ -1,0 +1,94 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Doku\Direct\Exception;
+
+/**
+ * The root of every exception this package throws. Carries the fields of libdoku's
+ * last-error JSON: `kind` (a stable snake_case name), the message, `field` (the argument or
+ * JSON path at fault), and for DOKU's answers `httpStatus`, `requestId` and `body`. The
+ * exception code is the C status (`Doku\Direct\Status`). Messages never contain a secret
+ * key, a signature or a signing component.
+ */
+class DokuException extends \RuntimeException
+{
+    /** The error kind this class stands for (libdoku's `kind`). */
+    public const KIND = 'unknown';
+
+    /** Which class each libdoku kind is thrown as. New kinds fall back to DokuException. */
+    private const CLASSES = [
+        'invalid_input' => InvalidInputException::class,
+        'validation' => ValidationException::class,
+        'signature_mismatch' => SignatureException::class,
+        'api' => ApiException::class,
+        'timeout' => TimeoutException::class,
+        'transport' => TransportException::class,
+        'decode' => DecodeException::class,
+        'config' => ConfigException::class,
+        'panic' => PanicException::class,
+    ];
+
+    public readonly string $kind;
+
+    public function __construct(
+        string $message,
+        ?string $kind = null,
+        public readonly ?string $field = null,
+        public readonly ?int $httpStatus = null,
+        public readonly ?string $requestId = null,
+        public readonly ?string $body = null,
+        int $status = 0,
+        ?\Throwable $previous = null,
+    ) {
+        parent::__construct($message, $status, $previous);
+        $this->kind = $kind ?? static::KIND;
+    }
+
+    /**
+     * The exception for a libdoku status and its last-error JSON
+     * (`{"kind", "message", "field", "http_status", "request_id", "body"}`).
+     *
+     * @param array<string, mixed> $error
+     */
+    public static function fromError(int $status, array $error): self
+    {
+        $kind = is_string($error['kind'] ?? null) ? $error['kind'] : 'unknown';
+        $class = self::CLASSES[$kind] ?? self::class;
+        $str = static fn (string $k): ?string => is_scalar($error[$k] ?? null) ? (string) $error[$k] : null;
+        return new $class(
+            $str('message') ?? "doku: call failed with status {$status}",
+            $kind,
+            $str('field'),
+            is_int($error['http_status'] ?? null) ? $error['http_status'] : null,
+            $str('request_id'),
+            $str('body'),
+            $status,
+        );
+    }
+
+    public function getKind(): string
+    {
+        return $this->kind;
+    }
+
+    public function getField(): ?string
+    {
+        return $this->field;
+    }
+
+    public function getHttpStatus(): ?int
+    {
+        return $this->httpStatus;
+    }
+
+    public function getRequestId(): ?string
+    {
+        return $this->requestId;
+    }
+
+    public function getBody(): ?string
+    {
+        return $this->body;
+    }
+}

@@ -1,0 +1,14 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Doku\Direct\Exception;
+
+/**
+ * A signature does not verify (a notification or inquiry, or DOKU's response signature):
+ * do not trust the body. A receiver answers 401.
+ */
+class SignatureException extends DokuException
+{
+    public const KIND = 'signature_mismatch';
+}

@@ -1,0 +1,21 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Doku\Direct\Exception;
+
+/**
+ * No answer in time, after the configured retries: the outcome is UNKNOWN. The payment code
+ * or order may exist: call `Client::checkStatus`, or retry with the same `request_id`
+ * option (DOKU answers a repeated Request-Id with the original response).
+ */
+class TimeoutException extends DokuException
+{
+    public const KIND = 'timeout';
+
+    /** Always true: a timeout never tells whether DOKU acted on the request. */
+    public function outcomeUnknown(): bool
+    {
+        return true;
+    }
+}

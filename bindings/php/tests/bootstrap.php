@@ -1,0 +1,42 @@
+<?php
+
+/**
+ * PHPUnit bootstrap: the package's autoloader, the test support classes, and defaults for
+ * the environment `make php-test` sets (so `phpunit -c bindings/php/phpunit.xml` also works
+ * after `make lib` and `cargo build`):
+ *   DOKU_LIBRARY  libdoku.so to test (default: target/clib/release/libdoku.so)
+ *   DOKU_BIN      the `doku` CLI whose `doku sandbox` the tests start (default: target/debug/doku)
+ *   DOKU_VECTORS  the shared signature vectors (default: ../shared/spec/vectors.json)
+ */
+
+declare(strict_types=1);
+
+require dirname(__DIR__) . '/autoload.php';
+
+spl_autoload_register(static function (string $class): void {
+    $prefix = 'Doku\\Direct\\Tests\\';
+    if (strncmp($class, $prefix, strlen($prefix)) === 0) {
+        $file = __DIR__ . '/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+        if (is_file($file)) {
+            require $file;
+        }
+    }
+});
+
+$repo = dirname(__DIR__, 3);
+$defaults = [
+    'DOKU_LIBRARY' => $repo . '/target/clib/release/libdoku.so',
+    'DOKU_BIN' => $repo . '/target/debug/doku',
+    'DOKU_VECTORS' => dirname($repo) . '/shared/spec/vectors.json',
+];
+foreach ($defaults as $name => $value) {
+    if (getenv($name) === false || getenv($name) === '') {
+        putenv("{$name}={$value}");
+    }
+}
+foreach (['DOKU_LIBRARY', 'DOKU_BIN', 'DOKU_VECTORS'] as $name) {
+    if (!is_file((string) getenv($name))) {
+        fwrite(STDERR, "php-test: {$name}=" . getenv($name) . " does not exist (make lib; cargo build)\n");
+        exit(1);
+    }
+}
