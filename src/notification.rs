@@ -195,7 +195,7 @@ where
 {
     let h = SignedHeaders::from_pairs(headers)?;
     h.verify(body, key, opts, clock)?;
-    let value = validate::parse_json(body, "body")?;
+    let value = validate::parse_received_json(body, "body")?;
     let root = object(&value, &h.request_id)?;
     let get = |a: &str, b: &str| -> Option<&Value> { root.get(a)?.get(b) };
     let text = |a: &str, b: &str| get(a, b).and_then(Value::as_str).map(str::to_string);
@@ -296,7 +296,7 @@ where
 {
     let h = SignedHeaders::from_pairs(headers)?;
     h.verify(body, key, opts, clock)?;
-    let value = validate::parse_json(body, "body")?;
+    let value = validate::parse_received_json(body, "body")?;
     let payment_code = object(&value, &h.request_id)?
         .get("online_to_offline_info")
         .and_then(|o| o.get("payment_code"))

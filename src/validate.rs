@@ -247,8 +247,22 @@ impl Schema {
     }
 }
 
-/// Parses a request body, reporting invalid JSON with line and column.
+/// Parses JSON we are about to send or were handed by a caller: invalid JSON is reported
+/// with line and column, and an object that repeats a key is refused (`{"amount": 1,
+/// "amount": 9}` means different things to different parsers; in a payment request that
+/// ambiguity is a defect).
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
+    let value = parse_received_json(body, what)?;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde::Deserialize::deserialize(&mut de)
+        .map(|NoDuplicateKeys| value)
+        .map_err(|e| Error::invalid_input(what, format!("{what} is not valid JSON: {e}")))
+}
+
+/// Parses JSON received from DOKU (notifications, inquiries): as [`parse_json`], but
+/// a repeated key keeps its last value instead of failing, so an authentic notification
+/// is never refused for its formatting.
+pub fn parse_received_json(body: &[u8], what: &str) -> Result<Value> {
     crate::signature::check_body_size(body)?;
     serde_json::from_slice(body).map_err(|e| {
         let (line, column) = error_position(body, &e);
@@ -259,6 +273,63 @@ pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
             format!("{what} is not valid JSON: {reason} at line {line} column {column}"),
         )
     })
+}
+
+/// A JSON value with no repeated key in any object (the values themselves are skipped).
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
 }
 
 /// serde_json reports a trailing comma where it notices it (at the closing bracket);

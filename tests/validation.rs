@@ -1108,3 +1108,24 @@ fn max_lengths_count_characters_not_bytes() {
         .accepts(json!("ダ".repeat(16)))
         .rejects(json!("ダ".repeat(17)));
 }
+
+#[test]
+fn a_repeated_key_is_refused_with_its_position() {
+    let body =
+        b"{\n  \"order\": {\"invoice_number\": \"INV-1\", \"amount\": 1, \"amount\": 900000}\n}";
+    let e = doku::validate::parse_json(body, "request").unwrap_err();
+    assert_eq!(e.kind(), doku::ErrorKind::InvalidInput);
+    assert_eq!(e.field(), Some("request"));
+    assert!(
+        e.message().contains("\"amount\" appears twice"),
+        "{}",
+        e.message()
+    );
+    assert!(e.message().contains("line 2"), "{}", e.message());
+    // The same key in two different objects is fine, and numbers of every shape pass.
+    let ok = br#"{"a": {"amount": 1.50}, "b": {"amount": 12345678901234567890123}, "c": [{"x": 1}, {"x": -2e3}]}"#;
+    doku::validate::parse_json(ok, "request").unwrap();
+    // What DOKU sends is parsed leniently: an authentic notification is never refused.
+    let received = doku::validate::parse_received_json(br#"{"a": 1, "a": 2}"#, "body").unwrap();
+    assert_eq!(received["a"], 2);
+}

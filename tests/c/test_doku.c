@@ -984,6 +984,10 @@ static void test_validate(void)
     expect_message_contains("line", "truncated JSON");
     expect_status(doku_validate("alfa_payment_code", ""), DOKU_ERR_INVALID_INPUT, NULL,
                   "doku_validate(empty text)");
+    expect_status(doku_validate("alfa_payment_code",
+                                "{\"order\":{\"amount\":1,\"amount\":900000}}"),
+                  DOKU_ERR_INVALID_INPUT, "request", "doku_validate(a repeated key)");
+    expect_message_contains("appears twice", "a repeated key is named");
     expect_status(doku_validate("alfa_payment_code", "[]"), DOKU_ERR_VALIDATION, "$",
                   "doku_validate(an array body)");
     expect_ok(doku_validate("check_status", "{\"id\":\"INV-1\"}"),
