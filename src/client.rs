@@ -9,13 +9,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::channel::{self, Method};
 use crate::clock::{self, Clock, RequestIds, SystemClock, UuidV4};
-use crate::config::{Config, ResponseSignaturePolicy};
+use crate::config::{Config, LogEvent, ResponseSignaturePolicy};
 use crate::error::{Error, ErrorKind, Result};
 use crate::signature::{Component, MAX_BODY_BYTES};
 use crate::validate;
@@ -275,6 +275,11 @@ impl Client {
             clock::parse_timestamp(ts, "timestamp")?;
         }
         let url = format!("{}{}", self.config.base_url, path);
+        let log = |event: LogEvent<'_>| {
+            if let Some(hook) = &self.config.log {
+                hook(&event);
+            }
+        };
         let mut attempt: u32 = 0;
         loop {
             let timestamp = opts
@@ -284,7 +289,22 @@ impl Client {
             let component =
                 Component::request(&self.config.client_id, &request_id, &timestamp, path, body);
             let signature = self.config.key.sign(&component)?;
+            log(LogEvent::Attempt {
+                method: method.as_str(),
+                path,
+                request_id: &request_id,
+                attempt: attempt + 1,
+            });
+            let started = Instant::now();
             let outcome = self.attempt(method, &url, body, &request_id, &timestamp, &signature);
+            if let Ok(raw) = &outcome {
+                log(LogEvent::Answer {
+                    request_id: &request_id,
+                    attempt: attempt + 1,
+                    status: raw.status,
+                    elapsed: started.elapsed(),
+                });
+            }
             let retry = attempt < self.config.retries
                 && match &outcome {
                     Ok(raw) => raw.status >= 500,
@@ -296,7 +316,17 @@ impl Client {
                     Err(e) => Err(transport_error(e, &request_id, self.config.timeout)),
                 };
             }
-            std::thread::sleep(self.backoff(attempt));
+            let delay = self.backoff(attempt);
+            log(LogEvent::Retry {
+                request_id: &request_id,
+                attempt: attempt + 1,
+                reason: match &outcome {
+                    Ok(raw) => format!("HTTP {}", raw.status),
+                    Err(e) => e.to_string(),
+                },
+                delay,
+            });
+            std::thread::sleep(delay);
             attempt += 1;
         }
     }

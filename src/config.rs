@@ -61,7 +61,39 @@ pub struct Config {
     pub proxy: Option<String>,
     pub response_signature: ResponseSignaturePolicy,
     pub operations: OperationTable,
+    /// Called for every attempt, answer and retry; `None` (the default) logs nothing.
+    pub log: Option<LogHook>,
 }
+
+/// What the client tells a log hook. It never carries the secret key, a signature, a
+/// component or a body: only what an operator needs to follow a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogEvent<'a> {
+    /// An attempt is about to be sent (`attempt` counts from 1).
+    Attempt {
+        method: &'a str,
+        path: &'a str,
+        request_id: &'a str,
+        attempt: u32,
+    },
+    /// An HTTP answer arrived.
+    Answer {
+        request_id: &'a str,
+        attempt: u32,
+        status: u16,
+        elapsed: Duration,
+    },
+    /// The attempt failed or answered 5xx and will be retried after `delay`.
+    Retry {
+        request_id: &'a str,
+        attempt: u32,
+        reason: String,
+        delay: Duration,
+    },
+}
+
+/// A log hook: install one with [`Config::with_log`] to see the client's traffic.
+pub type LogHook = std::sync::Arc<dyn Fn(&LogEvent<'_>) + Send + Sync>;
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -75,6 +107,7 @@ impl fmt::Debug for Config {
             .field("retry_backoff", &self.retry_backoff)
             .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
             .field("response_signature", &self.response_signature)
+            .field("log", &self.log.as_ref().map(|_| "<hook>"))
             .finish_non_exhaustive()
     }
 }
@@ -102,7 +135,14 @@ impl Config {
             proxy: None,
             response_signature: ResponseSignaturePolicy::default(),
             operations: OperationTable::default(),
+            log: None,
         })
+    }
+
+    /// Installs a log hook (logging is off otherwise).
+    pub fn with_log(mut self, hook: impl Fn(&LogEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.log = Some(std::sync::Arc::new(hook));
+        self
     }
 
     /// Sets the base URL (a local sandbox, a proxy, a regional host).

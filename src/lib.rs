@@ -58,7 +58,7 @@ pub mod validate;
 pub use channel::{Method, Operation, OperationTable};
 pub use client::{Client, RequestOptions, Response};
 pub use clock::{Clock, FixedClock, RequestIds, SystemClock, UuidV4};
-pub use config::{Config, ResponseSignaturePolicy};
+pub use config::{Config, LogEvent, LogHook, ResponseSignaturePolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use notification::{
     inquiry_reply, verify_inquiry, verify_notification, Inquiry, InquiryAnswer, Notification,

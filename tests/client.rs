@@ -792,3 +792,43 @@ fn one_client_serves_many_threads() {
             .any(|id| Some(id.as_str()) == r.header("Request-Id")));
     }
 }
+
+#[test]
+fn a_log_hook_sees_attempts_answers_and_retries_but_no_secret() {
+    use std::sync::{Arc, Mutex};
+    let server = Server::start(vec![
+        Action::respond(500, SERVER_ERROR),
+        Action::ok(ALFA_RESPONSE),
+    ]);
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&lines);
+    let config = client_for(&server.base_url(), json!({"retries": 1}))
+        .config()
+        .clone()
+        .with_log(move |event| sink.lock().unwrap().push(format!("{event:?}")));
+    let resp = Client::new(config)
+        .unwrap()
+        .alfa_payment_code(&alfa(), &no_opts())
+        .unwrap();
+    let lines = lines.lock().unwrap().clone();
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["Attempt", "Answer", "Retry", "Attempt", "Answer"],
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("status: 500") && lines[4].contains("status: 200"));
+    assert!(lines[2].contains("HTTP 500"));
+    for line in &lines {
+        assert!(line.contains(&resp.request_id), "{line}");
+        assert!(
+            !line.contains(SECRET) && !line.contains("HMACSHA256"),
+            "{line}"
+        );
+    }
+    // Without a hook nothing is logged (and the Debug of the config says so).
+    assert!(format!("{:?}", client(&server, json!({})).config()).contains("log: None"));
+}
