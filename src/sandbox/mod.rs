@@ -1,7 +1,7 @@
 //! The local DOKU emulator behind `doku sandbox` and `doku demo`.
 //!
 //! [`Sandbox::start`](crate::sandbox::Sandbox::start) binds a port (0 = any free port) and serves DOKU's Non-SNAP endpoints
-//! with one thread per connection (keep-alive): the Alfa (and its `/alfa-virtual-account` alias),
+//! on hyper (keep-alive, bounded heads, bodies and connections): the Alfa (and its `/alfa-virtual-account` alias),
 //! Indomaret and Indodana create calls and check status, each authenticated, checked with
 //! the core's own field rules ([`crate::Schema`]) and answered with a signed response. A
 //! simulated payment (`POST /_sandbox/pay`) moves a transaction to SUCCESS or FAILED and
@@ -34,12 +34,12 @@
 pub mod cli;
 pub mod demo;
 mod errors;
-mod http;
 mod notify;
 mod pages;
 mod payment_code;
 pub mod policy;
 pub mod receiver;
+mod serve;
 mod server;
 mod state;
 mod time;
@@ -174,8 +174,11 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// The sandbox's clock (tests inject a [`ManualClock`]).
     pub clock: Arc<dyn SandboxClock>,
-    /// Most connections served at once (one thread each); more are answered 503.
+    /// Most connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// Deadline for a request head and, after it, for its body (policy 17); also how long a
+    /// kept-alive connection may stay idle.
+    pub read_timeout: Duration,
     /// Where request log lines go; `None` logs nothing.
     pub logger: Option<Logger>,
     /// The base URL written into how-to-pay and payment page links; by default
@@ -195,6 +198,7 @@ impl Default for SandboxConfig {
             state_file: None,
             clock: Arc::new(SystemClock),
             max_connections: policy::DEFAULT_MAX_CONNECTIONS,
+            read_timeout: policy::DEFAULT_READ_TIMEOUT,
             logger: None,
             public_url: None,
         }
@@ -212,6 +216,7 @@ impl fmt::Debug for SandboxConfig {
             .field("timestamp_window_secs", &self.timestamp_window_secs)
             .field("state_file", &self.state_file)
             .field("max_connections", &self.max_connections)
+            .field("read_timeout", &self.read_timeout)
             .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
@@ -248,7 +253,7 @@ impl SandboxConfig {
 /// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops it.
 pub struct Sandbox {
     shared: Arc<Shared>,
-    http: http::HttpServer,
+    http: serve::HttpServer,
     addr: SocketAddr,
 }
 
@@ -274,6 +279,12 @@ impl Sandbox {
             return Err(Error::config(
                 "max_connections",
                 "max_connections must be at least 1",
+            ));
+        }
+        if config.read_timeout.is_zero() {
+            return Err(Error::config(
+                "read_timeout",
+                "read_timeout must be longer than zero",
             ));
         }
         let merchants = if config.merchants.is_empty() {
@@ -331,7 +342,10 @@ impl Sandbox {
                 format!("http://{shown}")
             }
         };
+        let rt = serve::runtime("doku-sandbox")
+            .map_err(|e| Error::config("address", format!("cannot start serving: {e}")))?;
         let notifier = notify::Notifier::start(
+            rt.handle().clone(),
             config.clock.clone(),
             config.time_scale,
             config.logger.clone(),
@@ -353,17 +367,18 @@ impl Sandbox {
             create_paths: Shared::create_paths(),
             status_path: Shared::status_path(),
         });
-        let handler: http::Handler = {
+        let handler: serve::Handler = {
             let shared = shared.clone();
             Arc::new(move |req| server::handle(&shared, req))
         };
-        let http = http::HttpServer::serve(
-            listener,
-            handler,
-            config.max_connections,
-            crate::MAX_BODY_BYTES,
-        )
-        .map_err(|e| Error::config("address", format!("cannot start serving: {e}")))?;
+        let limits = serve::Limits {
+            max_connections: config.max_connections,
+            max_body: crate::MAX_BODY_BYTES,
+            header_read_timeout: config.read_timeout,
+            body_read_timeout: config.read_timeout,
+        };
+        let http = serve::HttpServer::serve(rt, listener, handler, limits)
+            .map_err(|e| Error::config("address", format!("cannot start serving: {e}")))?;
         Ok(Sandbox { shared, http, addr })
     }
 
@@ -403,8 +418,8 @@ impl Sandbox {
     }
 
     fn stop_now(&mut self) {
-        self.http.shutdown();
         self.shared.notifier.stop();
+        self.http.shutdown();
     }
 }
 

@@ -1,14 +1,29 @@
-//! The notification sender (PROTOCOL.md 4, policy 10): signed POSTs to the merchant's
-//! Notification URL from a few background threads, retried on a non-2xx answer or a
-//! connection error at 30 min, 6 h and 12 h after the first attempt (divided by
-//! `time_scale`), always with the same Request-Id and a fresh timestamp and signature.
+//! The notification sender (PROTOCOL.md 4, policy 10 and 18): signed POSTs to the merchant's
+//! Notification URL, retried on a non-2xx answer or a connection error at 30 min, 6 h and
+//! 12 h after the first attempt (divided by `time_scale`), always with the same Request-Id
+//! and a fresh timestamp and signature.
+//!
+//! Each notification is delivered by a task of its own on the sandbox's runtime, so a merchant
+//! that stalls delays nobody else, and every attempt is cut at [`policy::NOTIFY_TIMEOUT`]. The
+//! request goes out through hyper with title-case header names (`Client-Id`, `Signature`, ...):
+//! DOKU's PHP handlers read `getallheaders()` by exact name.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::header::{HeaderValue, CONTENT_TYPE, HOST, USER_AGENT};
+use hyper::Uri;
+use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::runtime::Handle;
+use tokio_rustls::rustls::{self, pki_types::ServerName};
 
 use crate::clock::format_timestamp;
 use crate::signature::{Component, SigningKey};
@@ -61,28 +76,15 @@ pub(crate) struct Delivery {
     pub transaction_status: String,
 }
 
-struct Job {
-    due_ms: i64,
-    first_ms: Option<i64>,
-    attempt: u32,
-    delivery: Arc<Delivery>,
-}
-
-#[derive(Default)]
-struct Queue {
-    jobs: Vec<Job>,
-    stop: bool,
-}
-
 struct Inner {
-    queue: Mutex<Queue>,
-    queue_cv: Condvar,
-    log: Mutex<Vec<NotificationAttempt>>,
+    /// The newest [`policy::NOTIFICATION_LOG_LIMIT`] attempts.
+    log: Mutex<VecDeque<NotificationAttempt>>,
     log_cv: Condvar,
     clock: Arc<dyn SandboxClock>,
     time_scale: f64,
-    agent: ureq::Agent,
     logger: Option<Logger>,
+    stopped: AtomicBool,
+    tls: OnceLock<Result<tokio_rustls::TlsConnector, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -92,58 +94,36 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The background sender.
 pub(crate) struct Notifier {
     inner: Arc<Inner>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    rt: Handle,
 }
 
 impl Notifier {
+    /// A sender whose deliveries run on `rt` (they end when it shuts down).
     pub fn start(
+        rt: Handle,
         clock: Arc<dyn SandboxClock>,
         time_scale: f64,
         logger: Option<Logger>,
     ) -> Notifier {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(policy::NOTIFY_CONNECT_TIMEOUT))
-            .timeout_global(Some(policy::NOTIFY_TIMEOUT))
-            .max_redirects(0)
-            .user_agent(concat!("doku-sandbox/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
         let inner = Arc::new(Inner {
-            queue: Mutex::new(Queue::default()),
-            queue_cv: Condvar::new(),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
             log_cv: Condvar::new(),
             clock,
             time_scale,
-            agent,
             logger,
+            stopped: AtomicBool::new(false),
+            tls: OnceLock::new(),
         });
-        let threads = (0..policy::NOTIFY_THREADS)
-            .map(|i| {
-                let inner = inner.clone();
-                thread::Builder::new()
-                    .name(format!("doku-sandbox-notify-{i}"))
-                    .spawn(move || run(&inner))
-                    .expect("spawn a notifier thread")
-            })
-            .collect();
-        Notifier {
-            inner,
-            threads: Mutex::new(threads),
-        }
+        Notifier { inner, rt }
     }
 
-    /// Sends `delivery` now (and retries it as needed).
+    /// Sends `delivery` now, and retries it as needed, on a task of its own.
     pub fn enqueue(&self, delivery: Delivery) {
-        let now = self.inner.clock.now_millis();
-        lock(&self.inner.queue).jobs.push(Job {
-            due_ms: now,
-            first_ms: None,
-            attempt: 1,
-            delivery: Arc::new(delivery),
-        });
-        self.inner.queue_cv.notify_one();
+        if self.inner.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let inner = self.inner.clone();
+        self.rt.spawn(deliver_all(inner, delivery));
     }
 
     /// Records a notification that could not be sent at all (no URL configured).
@@ -151,8 +131,9 @@ impl Notifier {
         self.inner.record(attempt);
     }
 
+    /// The attempts kept (the newest [`policy::NOTIFICATION_LOG_LIMIT`]), oldest first.
     pub fn attempts(&self) -> Vec<NotificationAttempt> {
-        lock(&self.inner.log).clone()
+        lock(&self.inner.log).iter().cloned().collect()
     }
 
     /// Waits until `done(attempts)` holds or `timeout` passes; returns the attempts then.
@@ -165,8 +146,8 @@ impl Notifier {
         let mut log = lock(&self.inner.log);
         loop {
             let now = Instant::now();
-            if done(&log) || now >= deadline {
-                return log.clone();
+            if done(log.make_contiguous()) || now >= deadline {
+                return log.iter().cloned().collect();
             }
             log = self
                 .inner
@@ -177,22 +158,10 @@ impl Notifier {
         }
     }
 
-    /// Stops the threads. A delivery in flight finishes on its own (bounded by
-    /// [`policy::NOTIFY_TIMEOUT`]) and is not waited for; pending retries are dropped.
+    /// Stops delivering: no new attempt starts; pending retries are dropped when the
+    /// runtime ends (with the server).
     pub fn stop(&self) {
-        lock(&self.inner.queue).stop = true;
-        self.inner.queue_cv.notify_all();
-        for t in lock(&self.threads).drain(..) {
-            if t.is_finished() {
-                let _ = t.join();
-            }
-        }
-    }
-}
-
-impl Drop for Notifier {
-    fn drop(&mut self) {
-        self.stop();
+        self.inner.stopped.store(true, Ordering::SeqCst);
     }
 }
 
@@ -215,42 +184,37 @@ impl Inner {
                 }
             ));
         }
-        lock(&self.log).push(attempt);
+        let mut log = lock(&self.log);
+        if log.len() >= policy::NOTIFICATION_LOG_LIMIT {
+            log.pop_front();
+        }
+        log.push_back(attempt);
+        drop(log);
         self.log_cv.notify_all();
     }
 
-    /// The next due job, waiting for one; `None` when stopping.
-    fn next_job(&self) -> Option<Job> {
-        let mut q = lock(&self.queue);
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the (possibly injected) clock reaches `due_ms`; false when stopping.
+    async fn wait_until(&self, due_ms: i64) -> bool {
         loop {
-            if q.stop {
-                return None;
+            if self.stopped() {
+                return false;
             }
             let now = self.clock.now_millis();
-            let earliest = q
-                .jobs
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, j)| j.due_ms)
-                .map(|(i, j)| (i, j.due_ms));
-            let wait = match earliest {
-                Some((i, due)) if due <= now => return Some(q.jobs.swap_remove(i)),
-                // The clock may be injected and move by itself: look again at least every
-                // POLL_INTERVAL.
-                Some((_, due)) => {
-                    Duration::from_millis((due - now) as u64).min(policy::POLL_INTERVAL)
-                }
-                None => policy::POLL_INTERVAL * 4,
-            };
-            q = self
-                .queue_cv
-                .wait_timeout(q, wait)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            if now >= due_ms {
+                return true;
+            }
+            // An injected clock may move by itself: look again at least every POLL_INTERVAL.
+            let wait = Duration::from_millis((due_ms - now) as u64).min(policy::POLL_INTERVAL);
+            tokio::time::sleep(wait).await;
         }
     }
 
-    fn deliver(&self, d: &Delivery) -> (Option<u16>, Option<String>) {
+    /// One attempt: signs with a fresh timestamp and POSTs, within NOTIFY_TIMEOUT.
+    async fn attempt(&self, d: &Delivery) -> (Option<u16>, Option<String>) {
         let ts = format_timestamp(self.clock.now_unix());
         let component =
             Component::request(&d.client_id, &d.request_id, &ts, &d.path, Some(&d.body));
@@ -258,58 +222,161 @@ impl Inner {
             Ok(s) => s,
             Err(e) => return (None, Some(format!("cannot sign: {e}"))),
         };
-        let sent = self
-            .agent
-            .post(&d.url)
+        let sent = tokio::time::timeout(policy::NOTIFY_TIMEOUT, self.post(d, &ts, &signature));
+        match sent.await {
+            Ok(Ok(status)) => (Some(status), None),
+            Ok(Err(e)) => (None, Some(e)),
+            Err(_) => (
+                None,
+                Some(format!(
+                    "no answer within {} s",
+                    policy::NOTIFY_TIMEOUT.as_secs()
+                )),
+            ),
+        }
+    }
+
+    async fn post(&self, d: &Delivery, ts: &str, signature: &str) -> Result<u16, String> {
+        let uri: Uri = d
+            .url
+            .parse()
+            .map_err(|e| format!("bad notification URL: {e}"))?;
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => return Err("the notification URL must be http:// or https://".into()),
+        };
+        let authority = uri
+            .authority()
+            .ok_or("the notification URL has no host")?
+            .clone();
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let request = hyper::Request::post(target)
+            .header(HOST, authority.as_str())
+            .header(
+                USER_AGENT,
+                concat!("doku-sandbox/", env!("CARGO_PKG_VERSION")),
+            )
             .header("Client-Id", &d.client_id)
             .header("Request-Id", &d.request_id)
-            .header("Request-Timestamp", &ts)
-            .header("Signature", &signature)
-            .content_type("application/json")
-            .send(d.body.as_slice());
-        match sent {
-            Ok(mut resp) => {
-                let status = resp.status().as_u16();
-                // Drain a little of the answer so the connection can be reused.
-                let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
-                (Some(status), None)
-            }
-            Err(e) => (None, Some(e.to_string())),
+            .header("Request-Timestamp", ts)
+            .header("Signature", signature)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(Full::new(Bytes::from(d.body.clone())))
+            .map_err(|e| format!("cannot build the request: {e}"))?;
+        let tcp = tokio::time::timeout(
+            policy::NOTIFY_CONNECT_TIMEOUT,
+            TcpStream::connect((host, port)),
+        )
+        .await
+        .map_err(|_| {
+            format!(
+                "cannot connect to {authority} within {} s",
+                policy::NOTIFY_CONNECT_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| format!("cannot connect to {authority}: {e}"))?;
+        let _ = tcp.set_nodelay(true);
+        if !https {
+            return exchange(tcp, request).await;
         }
+        let connector = self
+            .tls
+            .get_or_init(tls_connector)
+            .clone()
+            .map_err(|e| format!("TLS is unavailable: {e}"))?;
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| format!("bad TLS server name {host}: {e}"))?;
+        let tls = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("TLS handshake with {authority} failed: {e}"))?;
+        exchange(tls, request).await
     }
 }
 
-fn run(inner: &Inner) {
-    while let Some(mut job) = inner.next_job() {
+/// A rustls client with the webpki roots and the ring provider (as ureq uses).
+fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+/// Sends one request on a fresh HTTP/1.1 connection (title-case names) and returns the
+/// status; reads at most 64 KiB of the answer.
+async fn exchange<S>(io: S, request: hyper::Request<Full<Bytes>>) -> Result<u16, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
+        .title_case_headers(true)
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| format!("HTTP handshake failed: {e}"))?;
+    let conn = tokio::spawn(conn);
+    let result = async {
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("no HTTP answer: {e}"))?;
+        let status = response.status().as_u16();
+        let _ = Limited::new(response.into_body(), 64 * 1024)
+            .collect()
+            .await;
+        Ok(status)
+    }
+    .await;
+    conn.abort();
+    result
+}
+
+/// Delivers one notification: the first attempt now, retries on DOKU's schedule, counted
+/// from the first attempt (so a slow attempt does not push the later ones out).
+async fn deliver_all(inner: Arc<Inner>, d: Delivery) {
+    let first = inner.clock.now_millis();
+    let mut due = first;
+    let mut attempt = 1u32;
+    loop {
+        if !inner.wait_until(due).await {
+            return;
+        }
         let started = inner.clock.now_millis();
-        let first = *job.first_ms.get_or_insert(started);
-        let (status, error) = inner.deliver(&job.delivery);
+        let (status, error) = inner.attempt(&d).await;
         let delivered = status.is_some_and(|s| (200..300).contains(&s));
         let retry_at = (!delivered)
-            .then(|| policy::NOTIFY_RETRY_OFFSETS_SECS.get(job.attempt as usize - 1))
+            .then(|| policy::NOTIFY_RETRY_OFFSETS_SECS.get(attempt as usize - 1))
             .flatten()
             .map(|&secs| first + scaled_millis(secs, inner.time_scale));
-        let d = &job.delivery;
         inner.record(NotificationAttempt {
             client_id: d.client_id.clone(),
             invoice_number: d.invoice_number.clone(),
             transaction_status: d.transaction_status.clone(),
             url: d.url.clone(),
             request_id: d.request_id.clone(),
-            attempt: job.attempt,
+            attempt,
             status,
             error,
             time: format_timestamp(started.div_euclid(1000)),
             delivered,
             will_retry: retry_at.is_some(),
         });
-        if let Some(due) = retry_at {
-            job.attempt += 1;
-            job.due_ms = due;
-            let mut q = lock(&inner.queue);
-            if !q.stop {
-                q.jobs.push(job);
+        match retry_at {
+            Some(at) => {
+                attempt += 1;
+                due = at;
             }
+            None => return,
         }
     }
 }

@@ -74,9 +74,20 @@
 //!     when none is configured; BIN [`DEFAULT_BIN`] (a 5-digit direct BIN, the prefix of
 //!     the Indomaret seed's sample code); [`DEFAULT_CODE_LENGTH`] digits; Content-Type is
 //!     not checked.
-//! 17. **Serving**: one thread per connection, keep-alive, idle connections closed after 30 s,
-//!     at most [`DEFAULT_MAX_CONNECTIONS`] connections at once (more are answered 503).
-
+//! 17. **Serving** (hyper, HTTP/1.1): keep-alive; a request head must arrive within
+//!     [`DEFAULT_READ_TIMEOUT`] (also the idle limit of a kept-alive connection) and its body
+//!     within the same time after it, else the connection is closed; heads over 64 KiB are
+//!     431; at most [`DEFAULT_MAX_CONNECTIONS`] connections at once (more are answered 503 and
+//!     closed). A request with both `Transfer-Encoding: chunked` and `Content-Length` is read
+//!     as chunked and its connection closed after the answer (RFC 9112 6.1: no second request
+//!     is ever read after it); differing `Content-Length` values and a last transfer coding
+//!     other than `chunked` are 400. Shutdown lets requests in progress finish for 2 s.
+//! 18. **Notification delivery**: each notification is delivered by its own task, so a
+//!     merchant that stalls (each attempt is cut at [`NOTIFY_TIMEOUT`]) delays no other
+//!     merchant, and its retries stay on their schedule. Header names are written in DOKU's
+//!     case (`Client-Id`, `Request-Id`, `Request-Timestamp`, `Signature`, `Content-Type`):
+//!     PHP handlers read them with `getallheaders()` by exact name. The log of attempts
+//!     (`GET /_sandbox/notifications`) keeps the newest [`NOTIFICATION_LOG_LIMIT`].
 use std::time::Duration;
 
 /// Client-Id of the merchant the sandbox serves when none is configured.
@@ -97,18 +108,21 @@ pub const NOTIFY_RETRY_OFFSETS_SECS: [u64; 3] = [30 * 60, 6 * 3600, 12 * 3600];
 pub const NOTIFY_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Total limit for one notification attempt.
 pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Threads delivering notifications (so one slow merchant does not delay the others).
-pub const NOTIFY_THREADS: usize = 4;
-/// Most connections served at once (one thread each); more are answered 503.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// Notification attempts kept for `GET /_sandbox/notifications` (the newest).
+pub const NOTIFICATION_LOG_LIMIT: usize = 1000;
+/// Most connections served at once; more are answered 503 and closed.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Deadline for a request head (and for the body after it); also the idle limit of a
+/// kept-alive connection.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The Alfa path one newer DOKU page uses; the sandbox serves it as an alias.
 pub const ALFA_ALIAS_PATH: &str = "/alfa-virtual-account/v2/payment-code";
 /// Prefix of the sandbox's own (non-DOKU) endpoints.
 pub const SANDBOX_PREFIX: &str = "/_sandbox/";
 /// Longest Request-Id accepted (DOKU: "max 128 characters").
 pub const MAX_REQUEST_ID_CHARS: usize = 128;
-/// The longest time a notifier thread sleeps before looking at its stop flag or at an
-/// injected clock again.
+/// The longest time a delivery waits before looking at its stop flag or at an injected
+/// clock again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// `AGENT_ID` reported for a store payment.

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::notification::{verify_notification, Notification, VerifyOptions};
 use crate::signature::{SigningKey, MAX_BODY_BYTES};
 
-use super::http::{Handler, HttpServer, Request, Response};
+use super::serve::{self, Handler, HttpServer, Limits, Request, Response};
 use super::server::lock;
 
 /// One notification as the receiver saw it.
@@ -79,7 +79,15 @@ impl NotificationReceiver {
             let (client_id, path) = (client_id.to_string(), path.to_string());
             Arc::new(move |req| serve(req, &inner, &key, &client_id, &path))
         };
-        let http = HttpServer::serve(listener, handler, 64, MAX_BODY_BYTES)
+        let rt = serve::runtime("doku-receiver")
+            .map_err(|e| Error::config("receiver", format!("cannot start serving: {e}")))?;
+        let limits = Limits {
+            max_connections: 64,
+            max_body: MAX_BODY_BYTES,
+            header_read_timeout: super::policy::DEFAULT_READ_TIMEOUT,
+            body_read_timeout: super::policy::DEFAULT_READ_TIMEOUT,
+        };
+        let http = HttpServer::serve(rt, listener, handler, limits)
             .map_err(|e| Error::config("receiver", format!("cannot start serving: {e}")))?;
         Ok(NotificationReceiver {
             url: format!("http://{addr}{path}"),

@@ -1,4 +1,4 @@
-//! Routing and request handling (served by [`super::http`], one thread per connection),
+//! Routing and request handling (served on hyper by [`super::serve`]),
 //! DOKU's endpoints (authenticated, validated with the core's rules, signed answers), the
 //! sandbox's own `/_sandbox/` endpoints and the how-to-pay pages.
 
@@ -17,11 +17,11 @@ use crate::signature::{digest, Component, SigningKey, MAX_BODY_BYTES};
 use crate::validate;
 
 use super::errors::ApiError;
-use super::http::{self, BodyError};
 use super::notify::{Delivery, NotificationAttempt, Notifier};
 use super::pages;
 use super::payment_code::CodeRules;
 use super::policy;
+use super::serve::{self, BodyError};
 use super::state::{
     Channel, CreateRequest, Created, Env, NotificationDraft, PaySelector, State, Status,
 };
@@ -198,9 +198,9 @@ impl Reply {
     }
 }
 
-/// Answers one request (the [`http::Handler`] of the sandbox). A panic while handling
+/// Answers one request (the [`serve::Handler`] of the sandbox). A panic while handling
 /// is a sandbox bug; it is caught and answered 500 so the connection stays usable.
-pub(crate) fn handle(shared: &Shared, req: http::Request) -> http::Response {
+pub(crate) fn handle(shared: &Shared, req: serve::Request) -> serve::Response {
     let started = Instant::now();
     let path = req.path().to_string();
     let method = req.method;
@@ -240,7 +240,7 @@ pub(crate) fn handle(shared: &Shared, req: http::Request) -> http::Response {
             started.elapsed().as_secs_f64() * 1000.0
         ));
     }
-    http::Response {
+    serve::Response {
         status: reply.status,
         headers: out,
         body: reply.body,
