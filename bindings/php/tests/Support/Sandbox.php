@@ -71,6 +71,25 @@ final class Sandbox
         return json_decode($body, true);
     }
 
+    /**
+     * The delivery attempts for `$invoice`, polled from `GET /_sandbox/notifications` until
+     * at least one is recorded or `$timeout` seconds pass (then: whatever there is, maybe []).
+     *
+     * @return list<array<string, mixed>>
+     */
+    public function awaitAttempts(string $invoice, float $timeout = 10.0): array
+    {
+        $deadline = microtime(true) + $timeout;
+        do {
+            $attempts = array_values(array_filter($this->notifications(), fn ($a) => $a['invoice_number'] === $invoice));
+            if ($attempts !== []) {
+                return $attempts;
+            }
+            usleep(50_000);
+        } while (microtime(true) < $deadline);
+        return [];
+    }
+
     public function stop(): void
     {
         if (!isset($this->proc)) {
