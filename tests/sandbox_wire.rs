@@ -154,10 +154,11 @@ const OVERFLOW: &[u8] = b"POST /_sandbox/pay HTTP/1.1\r\nHost: sandbox\r\nTransf
 #[test]
 fn chunk_sizes_that_do_not_fit_are_refused_and_free_their_connection() {
     // Two connection slots: a slot leaked per attack would lock everyone out by the third.
-    let mut config = SandboxConfig::default();
-    config.max_connections = 2;
-    config.read_timeout = Duration::from_millis(300);
-    let sb = sandbox(config);
+    let sb = sandbox(
+        SandboxConfig::default()
+            .max_connections(2)
+            .read_timeout(Duration::from_millis(300)),
+    );
     for _ in 0..6 {
         // 2^64 - 1 fits a u64: the body is awaited until the body deadline, then refused.
         let answer = exchange(sb.addr(), OVERFLOW);
@@ -333,9 +334,7 @@ fn slowloris_connections_do_not_lock_out_clients() {
 
 #[test]
 fn a_request_head_that_stalls_is_cut_at_the_read_timeout() {
-    let mut config = SandboxConfig::default();
-    config.read_timeout = Duration::from_millis(300);
-    let sb = sandbox(config);
+    let sb = sandbox(SandboxConfig::default().read_timeout(Duration::from_millis(300)));
     let mut s = connect(sb.addr());
     s.write_all(b"GET /_sandbox/notifications HTTP/1.1\r\nHost: sand")
         .unwrap();
@@ -346,9 +345,7 @@ fn a_request_head_that_stalls_is_cut_at_the_read_timeout() {
 
 #[test]
 fn a_body_that_stalls_is_answered_and_closed() {
-    let mut config = SandboxConfig::default();
-    config.read_timeout = Duration::from_millis(300);
-    let sb = sandbox(config);
+    let sb = sandbox(SandboxConfig::default().read_timeout(Duration::from_millis(300)));
     let mut s = connect(sb.addr());
     s.write_all(
         b"POST /_sandbox/pay HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 100\r\n\r\n{\"invoice",

@@ -244,6 +244,16 @@ impl SandboxConfig {
         self
     }
 
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
     pub fn logger(mut self, logger: Logger) -> Self {
         self.logger = Some(logger);
         self
