@@ -250,13 +250,16 @@ impl Schema {
 /// Parses JSON we are about to send or were handed by a caller: invalid JSON is reported
 /// with line and column, and an object that repeats a key is refused (`{"amount": 1,
 /// "amount": 9}` means different things to different parsers; in a payment request that
-/// ambiguity is a defect).
+/// ambiguity is a defect). The error names the key, its path, line and column.
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
     let value = parse_received_json(body, what)?;
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde::Deserialize::deserialize(&mut de)
-        .map(|NoDuplicateKeys| value)
-        .map_err(|e| Error::invalid_input(what, format!("{what} is not valid JSON: {e}")))
+    match find_repeated_key(body) {
+        None => Ok(value),
+        Some(r) => Err(Error::invalid_input(
+            what,
+            format!("{what} is not valid JSON: {r}"),
+        )),
+    }
 }
 
 /// Parses JSON received from DOKU (notifications, inquiries): as [`parse_json`], but
@@ -275,60 +278,154 @@ pub fn parse_received_json(body: &[u8], what: &str) -> Result<Value> {
     })
 }
 
-/// A JSON value with no repeated key in any object (the values themselves are skipped).
-struct NoDuplicateKeys;
+/// A key that appears twice in one JSON object (see [`find_repeated_key`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepeatedKey {
+    /// The key itself.
+    pub key: String,
+    /// Its path from the root, as field errors write it: `order.amount`,
+    /// `order.line_items[1].id`, or just `amount` at the top level.
+    pub path: String,
+    /// Where the second occurrence was noticed (1-based).
+    pub line: usize,
+    pub column: usize,
+}
 
-impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(NoDuplicateKeys)
+impl std::fmt::Display for RepeatedKey {
+    /// Names the key, its path and position; never a value (a configuration's repeated
+    /// `secret_key` must not be echoed).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the key {:?} appears twice in one object (at {}, line {} column {})",
+            self.key, self.path, self.line, self.column
+        )
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
-    type Value = NoDuplicateKeys;
+/// The first key that appears twice within one object of the JSON text `body`, or `None`.
+/// This is the strict half of [`parse_json`]: one pass that skips every value and keeps
+/// nothing but the keys of the object being read, so it costs no allocation per value.
+/// Syntax errors are not its business (it answers `None`): parse `body` first.
+pub fn find_repeated_key(body: &[u8]) -> Option<RepeatedKey> {
+    let trail = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let e = serde::de::DeserializeSeed::deserialize(UniqueKeys(&trail), &mut de).err()?;
+    let mut trail = trail.into_inner();
+    // Innermost first: the repeated key, then each enclosing key or index.
+    let key = match trail.first()? {
+        Step::Key(k) => k.clone(),
+        Step::Index(_) => return None,
+    };
+    trail.reverse();
+    let mut path = String::new();
+    for step in &trail {
+        match step {
+            Step::Key(k) if path.is_empty() => path.push_str(k),
+            Step::Key(k) => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    Some(RepeatedKey {
+        key,
+        path,
+        line: e.line(),
+        column: e.column(),
+    })
+}
+
+/// One step of the path to a repeated key, recorded only while its error unwinds.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Visits any JSON value and fails on the first object that repeats a key. The trail is
+/// empty until that happens; then the repeated key and every enclosing key or index are
+/// pushed on the way out, so the happy path builds no paths at all.
+#[derive(Clone, Copy)]
+struct UniqueKeys<'a>(&'a std::cell::RefCell<Vec<Step>>);
+
+impl UniqueKeys<'_> {
+    /// Adds `step` to the trail when `r` is the repeated-key error unwinding.
+    fn unwind<T, E>(
+        self,
+        r: std::result::Result<T, E>,
+        step: impl FnOnce() -> Step,
+    ) -> std::result::Result<T, E> {
+        if r.is_err() && !self.0.borrow().is_empty() {
+            self.0.borrow_mut().push(step());
+        }
+        r
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_unit<E>(self) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
         mut seq: A,
-    ) -> std::result::Result<Self, A::Error> {
-        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
-        Ok(self)
+    ) -> std::result::Result<(), A::Error> {
+        let mut i = 0;
+        while self
+            .unwind(seq.next_element_seed(self), || Step::Index(i))?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<Self, A::Error> {
+    ) -> std::result::Result<(), A::Error> {
         let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
-                return Err(serde::de::Error::custom(format_args!(
+            if seen.contains(&key) {
+                let e = serde::de::Error::custom(format_args!(
                     "the key {key:?} appears twice in one object"
-                )));
+                ));
+                self.0.borrow_mut().push(Step::Key(key));
+                return Err(e);
             }
-            map.next_value::<NoDuplicateKeys>()?;
+            let r = map.next_value_seed(self);
+            self.unwind(r, || Step::Key(key.clone()))?;
+            seen.insert(key);
         }
-        Ok(self)
+        Ok(())
     }
 }
 

@@ -1129,3 +1129,27 @@ fn a_repeated_key_is_refused_with_its_position() {
     let received = doku::validate::parse_received_json(br#"{"a": 1, "a": 2}"#, "body").unwrap();
     assert_eq!(received["a"], 2);
 }
+
+#[test]
+fn a_repeated_key_is_named_by_its_path() {
+    use doku::validate::find_repeated_key;
+    let body = br#"{"order": {"line_items": [{"id": "1"}, {"id": "2", "price": 1, "id": "3"}]}}"#;
+    let r = find_repeated_key(body).unwrap();
+    assert_eq!(r.key, "id");
+    assert_eq!(r.path, "order.line_items[1].id");
+    assert_eq!(r.line, 1);
+    let e = parse_json(body, "request").unwrap_err();
+    assert!(
+        e.message().contains("at order.line_items[1].id"),
+        "{}",
+        e.message()
+    );
+    let top = find_repeated_key(br#"{"a": [1, {"b": 2}], "a": 3}"#).unwrap();
+    assert_eq!((top.key.as_str(), top.path.as_str()), ("a", "a"));
+    assert_eq!(
+        find_repeated_key(br#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}"#),
+        None
+    );
+    // Not its business: a syntax error is None (parse_json reports it).
+    assert_eq!(find_repeated_key(b"{\"a\": 1,}"), None);
+}

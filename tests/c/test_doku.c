@@ -1022,6 +1022,8 @@ static void test_client(void)
          DOKU_ERR_CONFIG, "paths.nope"},
         {"[]", DOKU_ERR_CONFIG, "config"},
         {"{\"client_id\":", DOKU_ERR_CONFIG, "config"},
+        {"{\"client_id\":\"C\",\"secret_key\":\"a\",\"secret_key\":\"b\"}", DOKU_ERR_CONFIG,
+         "secret_key"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         doku_client *c = CLIENT_SENTINEL;
