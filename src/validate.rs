@@ -8,6 +8,11 @@
 //! Seed-table errors deliberately **not** enforced (PROTOCOL.md 3.1, last paragraph):
 //! Indodana `customer.email` max 16 (we use 128), Indodana address fields typed `number`
 //! (they are strings), and the `line_items[].category` enum (unknown categories pass).
+//!
+//! Numbers may also come as JSON strings of digits (`"amount":"150000"`): DOKU's own
+//! PrestaShop plugin sends them so. [`Rule::Int`] and [`Rule::Decimal`] accept both forms
+//! with the same limits, and [`int_value`] is how anything reading a validated body gets
+//! the number back, whichever form was sent.
 
 use serde_json::{Map, Value};
 
@@ -22,11 +27,13 @@ pub enum Rule {
     NonEmptyArray,
     /// A string of at most `max` characters (Unicode scalar values), not empty.
     Str { max: usize },
-    /// A JSON integer (no fraction, no exponent value with a fraction), `>= min`, with at
-    /// most `max_digits` digits.
+    /// An integer `>= min` with at most `max_digits` digits: a JSON number without a
+    /// fraction (`150000`), or a JSON string of 1 to `max_digits` ASCII digits
+    /// (`"150000"`; no sign, space, point or exponent). Read it with [`int_value`].
     Int { min: u64, max_digits: u32 },
-    /// A non-negative JSON number with at most `int_digits` digits before the point and
-    /// `frac_digits` after it (`16.2` in the seed tables).
+    /// A non-negative decimal with at most `int_digits` digits before the point and
+    /// `frac_digits` after it (`16.2` in the seed tables): a JSON number written without an
+    /// exponent, or a JSON string of digits with at most one point (`"50000.50"`).
     Decimal {
         int_digits: usize,
         frac_digits: usize,
@@ -645,21 +652,76 @@ fn check_len(path: &str, s: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
-    let Value::Number(n) = v else {
-        return fail(path, "an integer", v);
+/// The value of an integer field that passed [`Rule::Int`], whichever form it was sent in:
+/// a JSON number (`150000`) or a JSON string of digits (`"150000"`). `None` for anything
+/// else. This is the one way the sandbox and the cross-field rules read such fields.
+pub fn int_value(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if is_digits(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `digits`, or `digits.digits`: a non-negative decimal as plain text.
+fn is_plain_decimal(s: &str) -> bool {
+    match s.split_once('.') {
+        Some((int, frac)) => is_digits(int) && is_digits(frac),
+        None => is_digits(s),
+    }
+}
+
+/// The error for a number sent as a string that is not one: names the path and what is
+/// wrong, never echoes the whole value.
+fn bad_number_string(path: &str, s: &str, decimals_allowed: bool) -> Error {
+    let message = if s.is_empty() {
+        format!("{path} must not be empty")
+    } else if s.strip_prefix('-').is_some_and(is_plain_decimal) {
+        format!("{path} must not be negative")
+    } else if !decimals_allowed && is_plain_decimal(s) {
+        format!("{path} must be an integer without decimals")
+    } else if let Some(bad) = s
+        .chars()
+        .find(|c| !c.is_ascii_digit() && (*c != '.' || !decimals_allowed))
+    {
+        format!("{path} contains {bad:?}; a number sent as a string must hold digits only")
+    } else {
+        format!(
+            "{path} must be written as digits with one decimal point at most, like \"50000.50\""
+        )
     };
-    let Some(x) = n.as_u64() else {
-        if n.as_i64().is_some() {
-            return Err(Error::validation(
-                path,
-                format!("{path} must not be negative"),
-            ));
+    Error::validation(path, message)
+}
+
+fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
+    let too_long = || Error::validation(path, format!("{path} has more than {max_digits} digits"));
+    let x = match v {
+        Value::Number(n) => match n.as_u64() {
+            Some(x) => x,
+            None => {
+                // With arbitrary_precision the text is the number exactly as written.
+                let text = n.to_string();
+                return Err(if text.starts_with('-') {
+                    Error::validation(path, format!("{path} must not be negative"))
+                } else if is_digits(&text) {
+                    too_long()
+                } else {
+                    Error::validation(path, format!("{path} must be an integer without decimals"))
+                });
+            }
+        },
+        Value::String(s) if is_digits(s) => {
+            if s.len() > max_digits as usize {
+                return Err(too_long());
+            }
+            s.parse().map_err(|_| too_long())?
         }
-        return Err(Error::validation(
-            path,
-            format!("{path} must be an integer without decimals"),
-        ));
+        Value::String(s) => return Err(bad_number_string(path, s, false)),
+        _ => return fail(path, "an integer (a JSON number or a string of digits)", v),
     };
     if x < min {
         return Err(Error::validation(
@@ -668,21 +730,20 @@ fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
         ));
     }
     if x >= 10u64.pow(max_digits) {
-        return Err(Error::validation(
-            path,
-            format!("{path} has more than {max_digits} digits"),
-        ));
+        return Err(too_long());
     }
     Ok(())
 }
 
 /// Returns the value in hundredths (cents) so sums can be compared exactly.
 fn check_decimal(path: &str, v: &Value, int_digits: usize, frac_digits: usize) -> Result<i128> {
-    let Value::Number(n) = v else {
-        return fail(path, "a number", v);
+    let text = match v {
+        // With serde_json's arbitrary_precision the text is the number exactly as written.
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if is_plain_decimal(s) => s.clone(),
+        Value::String(s) => return Err(bad_number_string(path, s, true)),
+        _ => return fail(path, "a number (a JSON number or a string of digits)", v),
     };
-    // With serde_json's arbitrary_precision the text is the number exactly as written.
-    let text = n.to_string();
     if text.contains(['e', 'E']) {
         return Err(Error::validation(
             path,
@@ -718,7 +779,7 @@ fn check_decimal(path: &str, v: &Value, int_digits: usize, frac_digits: usize) -
 /// Indodana: the sum of `price x quantity` over `order.line_items` equals `order.amount`.
 fn line_items_sum_to_amount(root: &Map<String, Value>) -> Result<()> {
     let order = &root["order"];
-    let amount = order["amount"].as_u64().unwrap_or_default() as i128 * 100;
+    let amount = int_value(&order["amount"]).unwrap_or_default() as i128 * 100;
     let mut sum: i128 = 0;
     for (i, item) in order["line_items"]
         .as_array()
@@ -728,7 +789,7 @@ fn line_items_sum_to_amount(root: &Map<String, Value>) -> Result<()> {
     {
         let path = format!("order.line_items[{i}].price");
         let price = check_decimal(&path, &item["price"], 16, 2)?;
-        let qty = item["quantity"].as_u64().unwrap_or_default() as i128;
+        let qty = int_value(&item["quantity"]).unwrap_or_default() as i128;
         sum += price * qty;
     }
     if sum != amount {

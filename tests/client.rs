@@ -576,7 +576,7 @@ fn validation_happens_before_any_io() {
     let server = Server::start(vec![Action::ok("{}")]);
     let c = client(&server, json!({}));
     let mut body = alfa();
-    body["order"]["amount"] = json!("150000");
+    body["order"]["amount"] = json!("15a");
     let e = c.alfa_payment_code(&body, &no_opts()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
     assert_eq!(e.field(), Some("order.amount"));

@@ -1451,3 +1451,128 @@ fn cli_serves_until_end_of_input() {
     assert!(!err.contains(SK), "{err}");
     let _ = std::io::stdout().flush();
 }
+
+// ---------------------------------------------------------------------------------------
+// Numbers sent as JSON strings (DOKU's own PrestaShop O2O plugin sends "amount":"150000"
+// and "expired_time":"60") and the how-to-pay shapes DOKU's plugins read.
+// ---------------------------------------------------------------------------------------
+
+/// The body DOKU's PrestaShop O2O plugin builds from `$_POST` strings (its own keys
+/// included: `info1`, `additional_info.integration`).
+fn prestashop_alfa_body(inv: &str) -> String {
+    format!(
+        r#"{{"order":{{"invoice_number":"{inv}","amount":"150000"}},"online_to_offline_info":{{"expired_time":"60","reusable_status":false,"info1":""}},"alfa_info":{{"receipt":{{"footer_message":"Terima kasih"}}}},"customer":{{"name":"Taufik Ismail","email":"taufik@example.com"}},"additional_info":{{"integration":{{"name":"prestashop-plugin","module-name":"jokul-o2o","version":"1.0.0"}}}}}}"#
+    )
+}
+
+fn minutes_between(info: &Value) -> i64 {
+    let at = |k: &str| doku::clock::parse_timestamp(info[k].as_str().unwrap(), k).unwrap();
+    (at("expired_date_utc") - at("created_date_utc")) / 60
+}
+
+#[test]
+fn prestashop_body_with_numbers_as_strings_gets_a_payment_code() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let c = client(&sb);
+    let inv = invoice("ps");
+    let body = prestashop_alfa_body(&inv);
+    let rid = uuid::Uuid::new_v4().to_string();
+    let r = c
+        .call("alfa_payment_code", body.as_bytes(), &with_id(&rid))
+        .unwrap();
+    assert_eq!(
+        (r.status, r.replay, r.signature_verified),
+        (200, false, true)
+    );
+    let info = &r.body["online_to_offline_info"];
+    let code = info["payment_code"].as_str().unwrap();
+    assert!(code.starts_with("88888"));
+    assert_eq!(
+        minutes_between(info),
+        60,
+        "expired_time \"60\" is 60 minutes"
+    );
+
+    // The client sent the caller's bytes unchanged: the same bytes, signed by hand under
+    // the same Request-Id, are a replay of that request (409), not another body (400).
+    let h = signed(ALFA, Some(body.as_bytes()), &rid, &now_ts(), SK);
+    let replay = raw(&sb, "POST", ALFA, &h, Some(body.as_bytes()));
+    assert_eq!(
+        replay.status,
+        409,
+        "{}",
+        String::from_utf8_lossy(&replay.body)
+    );
+    assert_eq!(replay.json(), r.body);
+
+    // Check status reports the amount, as a JSON number like DOKU's samples.
+    let s = c.check_status(&inv, &no_opts()).unwrap().body;
+    assert_eq!(s["order"]["invoice_number"], json!(inv));
+    assert_eq!(s["order"]["amount"], json!(150000));
+    assert_eq!(s["transaction"]["status"], "PENDING");
+    assert_eq!(s["online_to_offline_info"]["payment_code"], json!(code));
+    let api_path = info["how_to_pay_api"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(sb.base_url())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        raw(&sb, "GET", &api_path, &[], None).json()["amount"],
+        json!(150000)
+    );
+
+    // A string that is not digits is refused before sending, and by the sandbox, both
+    // naming the field.
+    let bad = body.replace(r#""amount":"150000""#, r#""amount":"150.000""#);
+    let e = c
+        .call("alfa_payment_code", bad.as_bytes(), &no_opts())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert_eq!(e.field(), Some("order.amount"));
+    let refused = post_signed(&sb, ALFA, bad.as_bytes());
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.code(), "invalid_field");
+    assert_eq!(refused.json()["error"]["field"], "order.amount");
+    let long = body.replace(r#""expired_time":"60""#, r#""expired_time":"123456""#);
+    let refused = post_signed(&sb, ALFA, long.as_bytes());
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.json()["error"]["field"],
+        "online_to_offline_info.expired_time"
+    );
+    assert_eq!(sb.transaction_count(), 1);
+}
+
+#[test]
+fn numbers_as_strings_work_for_indomaret_and_indodana() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let c = client(&sb);
+
+    let inv = invoice("ps-idm");
+    let mut body = indomaret_body(&inv);
+    body["order"]["amount"] = json!("150000");
+    body["online_to_offline_info"]["expired_time"] = json!("120");
+    let r = c.indomaret_payment_code(&body, &no_opts()).unwrap();
+    assert_eq!(minutes_between(&r.body["online_to_offline_info"]), 120);
+    let s = c.check_status(&inv, &no_opts()).unwrap().body;
+    assert_eq!(s["order"]["amount"], json!(150000));
+
+    // Indodana: amount, price, quantity and expired_time all as strings; the sum rule and
+    // the sandbox read them, and the answer gives the amount as a number.
+    let inv = invoice("ps-idn");
+    let mut body = indodana_body(&inv);
+    body["order"]["amount"] = json!("100000");
+    body["order"]["line_items"][0]["price"] = json!("50000.00");
+    body["order"]["line_items"][0]["quantity"] = json!("2");
+    body["peer_to_peer_info"]["expired_time"] = json!("90");
+    let d = c.indodana_generate_order(&body, &no_opts()).unwrap().body;
+    assert_eq!(d["order"]["amount"], json!(100000));
+    assert_eq!(minutes_between(&d["peer_to_peer_info"]), 90);
+    let s = c.check_status(&inv, &no_opts()).unwrap().body;
+    assert_eq!(s["order"]["amount"], json!(100000));
+    body["order"]["line_items"][0]["quantity"] = json!("3");
+    body["order"]["invoice_number"] = json!(invoice("ps-idn-bad"));
+    let e = c.indodana_generate_order(&body, &no_opts()).unwrap_err();
+    assert_eq!(e.field(), Some("order.amount"), "{e}");
+}

@@ -76,6 +76,12 @@
 //!     not checked.
 //! 17. **Serving**: one thread per connection, keep-alive, idle connections closed after 30 s,
 //!     at most [`DEFAULT_MAX_CONNECTIONS`] connections at once (more are answered 503).
+//! 18. **Numbers sent as strings** (`"amount":"150000"`, `"expired_time":"60"`, as DOKU's
+//!     PrestaShop plugin sends them) pass the core's rules and are read with
+//!     [`crate::validate::int_value`]. Every answer (the Indodana create response, check
+//!     status, notifications, the how-to-pay API) gives `order.amount` as a JSON number,
+//!     as every response sample in the seeds does, whichever form the request used. The
+//!     request's bytes are kept as sent (the idempotency digest covers them).
 
 use std::time::Duration;
 
