@@ -1170,6 +1170,11 @@ fn how_to_pay_page_and_api() {
         .header("Content-Type")
         .unwrap()
         .starts_with("text/html"));
+    // The Alfa seed's shape: /how-to-pay/v2/alfa-online-to-offline/{code}.
+    assert_eq!(
+        page_path,
+        format!("/how-to-pay/v2/alfa-online-to-offline/{code}")
+    );
     let html = String::from_utf8(page.body).unwrap();
     assert!(html.contains(code) && html.contains("Alfamart"));
     let api_path = info["how_to_pay_api"]
@@ -1178,13 +1183,25 @@ fn how_to_pay_page_and_api() {
         .strip_prefix(sb.base_url())
         .unwrap()
         .to_string();
+    assert_eq!(
+        api_path,
+        format!("/alfa-online-to-offline/v2/how-to-pay-api/{code}")
+    );
     let api = raw(&sb, "GET", &api_path, &[], None).json();
     assert_eq!(api["payment_code"], json!(code));
+    // What DOKU's OpenCart, WooCommerce and Magento plugins read: payment_instruction[],
+    // each a channel (string) and its steps (an array of strings).
     let stores = api["payment_instruction"].as_array().unwrap();
     assert!(stores.len() >= 2);
-    assert!(stores
-        .iter()
-        .all(|s| !s["steps"].as_array().unwrap().is_empty()));
+    for s in stores {
+        let entry = s.as_object().unwrap();
+        assert_eq!(entry.len(), 2, "only channel and step: {s}");
+        assert!(!s["channel"].as_str().unwrap().is_empty());
+        let steps = s["step"].as_array().unwrap();
+        assert!(!steps.is_empty() && steps.iter().all(Value::is_string));
+        // The HTML page shows the same entries.
+        assert!(html.contains(s["channel"].as_str().unwrap()));
+    }
     let missing = raw(
         &sb,
         "GET",
@@ -1575,4 +1592,89 @@ fn numbers_as_strings_work_for_indomaret_and_indodana() {
     body["order"]["invoice_number"] = json!(invoice("ps-idn-bad"));
     let e = c.indodana_generate_order(&body, &no_opts()).unwrap_err();
     assert_eq!(e.field(), Some("order.amount"), "{e}");
+}
+
+#[test]
+fn how_to_pay_pages_have_each_seeds_shape_and_the_old_alfa_path_still_works() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let c = client(&sb);
+    let alfa = c
+        .alfa_payment_code(&alfa_body(&invoice("htp-a")), &no_opts())
+        .unwrap()
+        .body;
+    let indomaret = c
+        .indomaret_payment_code(&indomaret_body(&invoice("htp-i")), &no_opts())
+        .unwrap()
+        .body;
+    let path_of = |body: &Value, key: &str| {
+        body["online_to_offline_info"][key]
+            .as_str()
+            .unwrap()
+            .strip_prefix(sb.base_url())
+            .unwrap()
+            .to_string()
+    };
+    let code_of = |body: &Value| {
+        body["online_to_offline_info"]["payment_code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (a, i) = (code_of(&alfa), code_of(&indomaret));
+    assert_eq!(
+        path_of(&alfa, "how_to_pay_page"),
+        format!("/how-to-pay/v2/alfa-online-to-offline/{a}")
+    );
+    assert_eq!(
+        path_of(&indomaret, "how_to_pay_page"),
+        format!("/indomaret-online-to-offline/v2/how-to-pay-page/{i}")
+    );
+    assert_eq!(
+        path_of(&indomaret, "how_to_pay_api"),
+        format!("/indomaret-online-to-offline/v2/how-to-pay-api/{i}")
+    );
+    let html = |path: &str| {
+        let r = raw(&sb, "GET", path, &[], None);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+        String::from_utf8(r.body).unwrap()
+    };
+    // The page a link hands out, and the shape Alfa links had before (kept for links in
+    // older state files): the same page.
+    let new = html(&path_of(&alfa, "how_to_pay_page"));
+    let old = html(&format!("/alfa-online-to-offline/v2/how-to-pay-page/{a}"));
+    assert_eq!(new, old);
+    assert!(new.contains(&a) && new.contains("Alfamidi"));
+    let idm = html(&path_of(&indomaret, "how_to_pay_page"));
+    assert!(idm.contains(&i) && idm.contains("Indomaret"));
+    // The Indomaret API in the plugins' shape: one store.
+    let api = raw(
+        &sb,
+        "GET",
+        &path_of(&indomaret, "how_to_pay_api"),
+        &[],
+        None,
+    )
+    .json();
+    let entries = api["payment_instruction"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["channel"], "Indomaret");
+    assert!(entries[0]["step"].as_array().unwrap().len() >= 3);
+    // A code of the other store, or an unknown code, is 404 at either shape.
+    for path in [
+        format!("/how-to-pay/v2/alfa-online-to-offline/{i}"),
+        format!("/how-to-pay/v2/indomaret-online-to-offline/{a}"),
+        "/how-to-pay/v2/alfa-online-to-offline/123".to_string(),
+    ] {
+        assert_eq!(raw(&sb, "GET", &path, &[], None).status, 404, "{path}");
+    }
+    // The page is GET only.
+    let post = raw(
+        &sb,
+        "POST",
+        &path_of(&alfa, "how_to_pay_page"),
+        &[],
+        Some(b"{}"),
+    );
+    assert_eq!(post.status, 405);
 }

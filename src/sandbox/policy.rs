@@ -61,11 +61,18 @@
 //! 12. **Check status** looks up the id as an invoice number first, then as the Request-Id
 //!     of the creating request, within the caller's Client-Id. Its body has the
 //!     notification shape with `transaction.status` PENDING, SUCCESS, FAILED or EXPIRED.
-//! 13. **Pages**: `how_to_pay_page` and `how_to_pay_api` mirror DOKU's path shape on the
-//!     sandbox (`/{channel}/v2/how-to-pay-page/{code}`, `/{channel}/v2/how-to-pay-api/{code}`,
-//!     unsigned GETs); the API answers `{"payment_code", "amount", "expired_date",
-//!     "payment_instruction": [{"store", "language", "steps": [...]}]}`. Indodana's
-//!     `payment.url` is a sandbox page with approve/reject buttons.
+//! 13. **Pages**: `how_to_pay_page` and `how_to_pay_api` have the seeds' path shapes on the
+//!     sandbox's host (unsigned GETs): Alfa's page `/how-to-pay/v2/alfa-online-to-offline/{code}`
+//!     (Alfa seed), Indomaret's `/indomaret-online-to-offline/v2/how-to-pay-page/{code}`
+//!     (Indomaret seed), the API `/{channel}/v2/how-to-pay-api/{code}` for both. Each
+//!     store's page also answers at the other shape, so Alfa links in an older state file
+//!     (`/alfa-online-to-offline/v2/how-to-pay-page/{code}`) keep working. The API answers
+//!     `{"payment_instruction": [{"channel": "<store>", "step": ["...", ...]}, ...]}` (the
+//!     keys DOKU's OpenCart, WooCommerce and Magento plugins read; one entry per store:
+//!     Alfamart, Alfamidi, Dan+Dan for Alfa), plus the informational `payment_code`,
+//!     `amount`, `status` and `expired_date`; the steps are in English and the HTML page
+//!     shows the same entries. Indodana's `payment.url` is a sandbox page with
+//!     approve/reject buttons.
 //! 14. **Simulation API** lives under `/_sandbox/` only and is unauthenticated: `POST
 //!     /_sandbox/pay`, `GET /_sandbox/notifications`.
 //! 15. **Store identifiers** in O2O notifications (`AGENT_ID`, `AGENT_STORE_ID`,
