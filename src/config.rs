@@ -4,7 +4,7 @@
 //! `production`) or `base_url` (not both), `connect_timeout_ms`, `timeout_ms`, `retries`,
 //! `retry_backoff_ms`, `proxy`, `response_signature` (`require` | `if_present` | `off`),
 //! `paths` (`{"operation": "/path"}`). Unknown keys are refused, so a typo is not silently
-//! ignored.
+//! ignored, and so is a key given twice in one object (the error names it, never its value).
 
 use std::fmt;
 use std::time::Duration;
@@ -153,8 +153,17 @@ impl Config {
 
     /// Parses the JSON configuration described in the module docs.
     pub fn from_json(json: &str) -> Result<Self> {
-        let v: Value = serde_json::from_str(json)
-            .map_err(|e| Error::config("config", format!("config is not valid JSON: {e}")))?;
+        // The same parser as request bodies: line and column on a syntax error, and a
+        // repeated key refused (`"secret_key": "a", "secret_key": "b"` would otherwise let
+        // the last value win silently). The error names the key, never its value.
+        let v = crate::validate::parse_received_json(json.as_bytes(), "config")
+            .map_err(|e| Error::config("config", e.message()))?;
+        if let Some(r) = crate::validate::find_repeated_key(json.as_bytes()) {
+            return Err(Error::config(
+                r.path.clone(),
+                format!("config is refused: {r}; give each key once"),
+            ));
+        }
         let Some(obj) = v.as_object() else {
             return Err(Error::config("config", "config must be a JSON object"));
         };
@@ -340,6 +349,34 @@ mod tests {
             Config::from_json("{").unwrap_err().kind(),
             ErrorKind::Config
         );
+    }
+
+    #[test]
+    fn a_repeated_key_is_a_config_error_naming_it_without_its_value() {
+        for (json, field) in [
+            (
+                r#"{"client_id":"C","secret_key":"first-secret","secret_key":"second-secret"}"#,
+                "secret_key",
+            ),
+            (
+                r#"{"client_id":"C","secret_key":"S","paths":{"alfa_payment_code":"/a","alfa_payment_code":"/b"}}"#,
+                "paths.alfa_payment_code",
+            ),
+        ] {
+            let e = Config::from_json(json).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{json}");
+            assert_eq!(e.field(), Some(field), "{json}");
+            assert!(e.message().contains("appears twice"), "{}", e.message());
+            assert!(e.message().contains("line 1"), "{}", e.message());
+            assert!(!e.message().contains("secret-"), "{}", e.message());
+        }
+        // The same key in two different objects is not a repeat (here the error is the
+        // unknown operation "client_id", not a repeated key).
+        let e =
+            Config::from_json(r#"{"client_id":"C","secret_key":"S","paths":{"client_id":"/x"}}"#)
+                .unwrap_err();
+        assert!(!e.message().contains("appears twice"), "{}", e.message());
+        assert_eq!(e.field(), Some("paths.client_id"));
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //! Seed-table errors deliberately **not** enforced (PROTOCOL.md 3.1, last paragraph):
 //! Indodana `customer.email` max 16 (we use 128), Indodana address fields typed `number`
 //! (they are strings), and the `line_items[].category` enum (unknown categories pass).
+//!
+//! Numbers may also come as JSON strings of digits (`"amount":"150000"`): DOKU's own
+//! PrestaShop plugin sends them so. [`Rule::Int`] and [`Rule::Decimal`] accept both forms
+//! with the same limits, and [`int_value`] is how anything reading a validated body gets
+//! the number back, whichever form was sent.
 
 use serde_json::{Map, Value};
 
@@ -22,11 +27,13 @@ pub enum Rule {
     NonEmptyArray,
     /// A string of at most `max` characters (Unicode scalar values), not empty.
     Str { max: usize },
-    /// A JSON integer (no fraction, no exponent value with a fraction), `>= min`, with at
-    /// most `max_digits` digits.
+    /// An integer `>= min` with at most `max_digits` digits: a JSON number without a
+    /// fraction (`150000`), or a JSON string of 1 to `max_digits` ASCII digits
+    /// (`"150000"`; no sign, space, point or exponent). Read it with [`int_value`].
     Int { min: u64, max_digits: u32 },
-    /// A non-negative JSON number with at most `int_digits` digits before the point and
-    /// `frac_digits` after it (`16.2` in the seed tables).
+    /// A non-negative decimal with at most `int_digits` digits before the point and
+    /// `frac_digits` after it (`16.2` in the seed tables): a JSON number written without an
+    /// exponent, or a JSON string of digits with at most one point (`"50000.50"`).
     Decimal {
         int_digits: usize,
         frac_digits: usize,
@@ -250,13 +257,16 @@ impl Schema {
 /// Parses JSON we are about to send or were handed by a caller: invalid JSON is reported
 /// with line and column, and an object that repeats a key is refused (`{"amount": 1,
 /// "amount": 9}` means different things to different parsers; in a payment request that
-/// ambiguity is a defect).
+/// ambiguity is a defect). The error names the key, its path, line and column.
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
     let value = parse_received_json(body, what)?;
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde::Deserialize::deserialize(&mut de)
-        .map(|NoDuplicateKeys| value)
-        .map_err(|e| Error::invalid_input(what, format!("{what} is not valid JSON: {e}")))
+    match find_repeated_key(body) {
+        None => Ok(value),
+        Some(r) => Err(Error::invalid_input(
+            what,
+            format!("{what} is not valid JSON: {r}"),
+        )),
+    }
 }
 
 /// Parses JSON received from DOKU (notifications, inquiries): as [`parse_json`], but
@@ -275,60 +285,154 @@ pub fn parse_received_json(body: &[u8], what: &str) -> Result<Value> {
     })
 }
 
-/// A JSON value with no repeated key in any object (the values themselves are skipped).
-struct NoDuplicateKeys;
+/// A key that appears twice in one JSON object (see [`find_repeated_key`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepeatedKey {
+    /// The key itself.
+    pub key: String,
+    /// Its path from the root, as field errors write it: `order.amount`,
+    /// `order.line_items[1].id`, or just `amount` at the top level.
+    pub path: String,
+    /// Where the second occurrence was noticed (1-based).
+    pub line: usize,
+    pub column: usize,
+}
 
-impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(NoDuplicateKeys)
+impl std::fmt::Display for RepeatedKey {
+    /// Names the key, its path and position; never a value (a configuration's repeated
+    /// `secret_key` must not be echoed).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the key {:?} appears twice in one object (at {}, line {} column {})",
+            self.key, self.path, self.line, self.column
+        )
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
-    type Value = NoDuplicateKeys;
+/// The first key that appears twice within one object of the JSON text `body`, or `None`.
+/// This is the strict half of [`parse_json`]: one pass that skips every value and keeps
+/// nothing but the keys of the object being read, so it costs no allocation per value.
+/// Syntax errors are not its business (it answers `None`): parse `body` first.
+pub fn find_repeated_key(body: &[u8]) -> Option<RepeatedKey> {
+    let trail = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let e = serde::de::DeserializeSeed::deserialize(UniqueKeys(&trail), &mut de).err()?;
+    let mut trail = trail.into_inner();
+    // Innermost first: the repeated key, then each enclosing key or index.
+    let key = match trail.first()? {
+        Step::Key(k) => k.clone(),
+        Step::Index(_) => return None,
+    };
+    trail.reverse();
+    let mut path = String::new();
+    for step in &trail {
+        match step {
+            Step::Key(k) if path.is_empty() => path.push_str(k),
+            Step::Key(k) => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    Some(RepeatedKey {
+        key,
+        path,
+        line: e.line(),
+        column: e.column(),
+    })
+}
+
+/// One step of the path to a repeated key, recorded only while its error unwinds.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Visits any JSON value and fails on the first object that repeats a key. The trail is
+/// empty until that happens; then the repeated key and every enclosing key or index are
+/// pushed on the way out, so the happy path builds no paths at all.
+#[derive(Clone, Copy)]
+struct UniqueKeys<'a>(&'a std::cell::RefCell<Vec<Step>>);
+
+impl UniqueKeys<'_> {
+    /// Adds `step` to the trail when `r` is the repeated-key error unwinding.
+    fn unwind<T, E>(
+        self,
+        r: std::result::Result<T, E>,
+        step: impl FnOnce() -> Step,
+    ) -> std::result::Result<T, E> {
+        if r.is_err() && !self.0.borrow().is_empty() {
+            self.0.borrow_mut().push(step());
+        }
+        r
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
     }
-    fn visit_unit<E>(self) -> std::result::Result<Self, E> {
-        Ok(self)
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
         mut seq: A,
-    ) -> std::result::Result<Self, A::Error> {
-        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
-        Ok(self)
+    ) -> std::result::Result<(), A::Error> {
+        let mut i = 0;
+        while self
+            .unwind(seq.next_element_seed(self), || Step::Index(i))?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<Self, A::Error> {
+    ) -> std::result::Result<(), A::Error> {
         let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
-                return Err(serde::de::Error::custom(format_args!(
+            if seen.contains(&key) {
+                let e = serde::de::Error::custom(format_args!(
                     "the key {key:?} appears twice in one object"
-                )));
+                ));
+                self.0.borrow_mut().push(Step::Key(key));
+                return Err(e);
             }
-            map.next_value::<NoDuplicateKeys>()?;
+            let r = map.next_value_seed(self);
+            self.unwind(r, || Step::Key(key.clone()))?;
+            seen.insert(key);
         }
-        Ok(self)
+        Ok(())
     }
 }
 
@@ -548,21 +652,76 @@ fn check_len(path: &str, s: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
-    let Value::Number(n) = v else {
-        return fail(path, "an integer", v);
+/// The value of an integer field that passed [`Rule::Int`], whichever form it was sent in:
+/// a JSON number (`150000`) or a JSON string of digits (`"150000"`). `None` for anything
+/// else. This is the one way the sandbox and the cross-field rules read such fields.
+pub fn int_value(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if is_digits(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `digits`, or `digits.digits`: a non-negative decimal as plain text.
+fn is_plain_decimal(s: &str) -> bool {
+    match s.split_once('.') {
+        Some((int, frac)) => is_digits(int) && is_digits(frac),
+        None => is_digits(s),
+    }
+}
+
+/// The error for a number sent as a string that is not one: names the path and what is
+/// wrong, never echoes the whole value.
+fn bad_number_string(path: &str, s: &str, decimals_allowed: bool) -> Error {
+    let message = if s.is_empty() {
+        format!("{path} must not be empty")
+    } else if s.strip_prefix('-').is_some_and(is_plain_decimal) {
+        format!("{path} must not be negative")
+    } else if !decimals_allowed && is_plain_decimal(s) {
+        format!("{path} must be an integer without decimals")
+    } else if let Some(bad) = s
+        .chars()
+        .find(|c| !c.is_ascii_digit() && (*c != '.' || !decimals_allowed))
+    {
+        format!("{path} contains {bad:?}; a number sent as a string must hold digits only")
+    } else {
+        format!(
+            "{path} must be written as digits with one decimal point at most, like \"50000.50\""
+        )
     };
-    let Some(x) = n.as_u64() else {
-        if n.as_i64().is_some() {
-            return Err(Error::validation(
-                path,
-                format!("{path} must not be negative"),
-            ));
+    Error::validation(path, message)
+}
+
+fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
+    let too_long = || Error::validation(path, format!("{path} has more than {max_digits} digits"));
+    let x = match v {
+        Value::Number(n) => match n.as_u64() {
+            Some(x) => x,
+            None => {
+                // With arbitrary_precision the text is the number exactly as written.
+                let text = n.to_string();
+                return Err(if text.starts_with('-') {
+                    Error::validation(path, format!("{path} must not be negative"))
+                } else if is_digits(&text) {
+                    too_long()
+                } else {
+                    Error::validation(path, format!("{path} must be an integer without decimals"))
+                });
+            }
+        },
+        Value::String(s) if is_digits(s) => {
+            if s.len() > max_digits as usize {
+                return Err(too_long());
+            }
+            s.parse().map_err(|_| too_long())?
         }
-        return Err(Error::validation(
-            path,
-            format!("{path} must be an integer without decimals"),
-        ));
+        Value::String(s) => return Err(bad_number_string(path, s, false)),
+        _ => return fail(path, "an integer (a JSON number or a string of digits)", v),
     };
     if x < min {
         return Err(Error::validation(
@@ -571,21 +730,20 @@ fn check_int(path: &str, v: &Value, min: u64, max_digits: u32) -> Result<()> {
         ));
     }
     if x >= 10u64.pow(max_digits) {
-        return Err(Error::validation(
-            path,
-            format!("{path} has more than {max_digits} digits"),
-        ));
+        return Err(too_long());
     }
     Ok(())
 }
 
 /// Returns the value in hundredths (cents) so sums can be compared exactly.
 fn check_decimal(path: &str, v: &Value, int_digits: usize, frac_digits: usize) -> Result<i128> {
-    let Value::Number(n) = v else {
-        return fail(path, "a number", v);
+    let text = match v {
+        // With serde_json's arbitrary_precision the text is the number exactly as written.
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if is_plain_decimal(s) => s.clone(),
+        Value::String(s) => return Err(bad_number_string(path, s, true)),
+        _ => return fail(path, "a number (a JSON number or a string of digits)", v),
     };
-    // With serde_json's arbitrary_precision the text is the number exactly as written.
-    let text = n.to_string();
     if text.contains(['e', 'E']) {
         return Err(Error::validation(
             path,
@@ -621,7 +779,7 @@ fn check_decimal(path: &str, v: &Value, int_digits: usize, frac_digits: usize) -
 /// Indodana: the sum of `price x quantity` over `order.line_items` equals `order.amount`.
 fn line_items_sum_to_amount(root: &Map<String, Value>) -> Result<()> {
     let order = &root["order"];
-    let amount = order["amount"].as_u64().unwrap_or_default() as i128 * 100;
+    let amount = int_value(&order["amount"]).unwrap_or_default() as i128 * 100;
     let mut sum: i128 = 0;
     for (i, item) in order["line_items"]
         .as_array()
@@ -631,7 +789,7 @@ fn line_items_sum_to_amount(root: &Map<String, Value>) -> Result<()> {
     {
         let path = format!("order.line_items[{i}].price");
         let price = check_decimal(&path, &item["price"], 16, 2)?;
-        let qty = item["quantity"].as_u64().unwrap_or_default() as i128;
+        let qty = int_value(&item["quantity"]).unwrap_or_default() as i128;
         sum += price * qty;
     }
     if sum != amount {

@@ -576,7 +576,7 @@ fn validation_happens_before_any_io() {
     let server = Server::start(vec![Action::ok("{}")]);
     let c = client(&server, json!({}));
     let mut body = alfa();
-    body["order"]["amount"] = json!("150000");
+    body["order"]["amount"] = json!("15a");
     let e = c.alfa_payment_code(&body, &no_opts()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
     assert_eq!(e.field(), Some("order.amount"));
@@ -831,4 +831,54 @@ fn a_log_hook_sees_attempts_answers_and_retries_but_no_secret() {
     }
     // Without a hook nothing is logged (and the Debug of the config says so).
     assert!(format!("{:?}", client(&server, json!({})).config()).contains("log: None"));
+}
+
+#[test]
+fn numbers_as_strings_are_sent_exactly_as_the_caller_wrote_them() {
+    // DOKU's PrestaShop plugin writes "amount":"150000": the client validates it and sends
+    // those bytes, never a re-serialised or converted body.
+    let server = Server::start(vec![Action::ok(ALFA_RESPONSE), Action::ok(ALFA_RESPONSE)]);
+    let c = client(&server, json!({}));
+    let bytes = br#"{"order": {"invoice_number": "INV-PS-1", "amount": "150000"},
+  "online_to_offline_info": {"expired_time": "60", "reusable_status": false, "info1": ""},
+  "customer": {"name": "Taufik Ismail"}}"#;
+    c.call("alfa_payment_code", bytes, &no_opts()).unwrap();
+    let mut value = alfa();
+    value["order"]["amount"] = json!("150000");
+    c.alfa_payment_code(&value, &no_opts()).unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].body, bytes.to_vec());
+    let sent: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(sent["order"]["amount"], json!("150000"), "still a string");
+    // A string that is not digits never leaves the process.
+    let e = c
+        .call(
+            "alfa_payment_code",
+            &bytes
+                .to_vec()
+                .into_iter()
+                .map(|b| if b == b'5' { b'x' } else { b })
+                .collect::<Vec<_>>(),
+            &no_opts(),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert_eq!(e.field(), Some("order.amount"));
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn a_config_that_repeats_a_key_is_a_config_error_without_the_secret() {
+    let json = format!(
+        r#"{{"client_id": "{CLIENT_ID}", "secret_key": "first-{SECRET}",
+            "secret_key": "second-{SECRET}", "environment": "sandbox"}}"#
+    );
+    let e = Config::from_json(&json).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(e.field(), Some("secret_key"));
+    assert!(e.message().contains("\"secret_key\" appears twice"), "{e}");
+    assert!(e.message().contains("line 2"), "{e}");
+    let shown = format!("{e} {e:?} {}", e.to_json());
+    assert!(!shown.contains(SECRET), "{shown}");
 }

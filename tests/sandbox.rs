@@ -1170,6 +1170,11 @@ fn how_to_pay_page_and_api() {
         .header("Content-Type")
         .unwrap()
         .starts_with("text/html"));
+    // The Alfa seed's shape: /how-to-pay/v2/alfa-online-to-offline/{code}.
+    assert_eq!(
+        page_path,
+        format!("/how-to-pay/v2/alfa-online-to-offline/{code}")
+    );
     let html = String::from_utf8(page.body).unwrap();
     assert!(html.contains(code) && html.contains("Alfamart"));
     let api_path = info["how_to_pay_api"]
@@ -1178,13 +1183,25 @@ fn how_to_pay_page_and_api() {
         .strip_prefix(sb.base_url())
         .unwrap()
         .to_string();
+    assert_eq!(
+        api_path,
+        format!("/alfa-online-to-offline/v2/how-to-pay-api/{code}")
+    );
     let api = raw(&sb, "GET", &api_path, &[], None).json();
     assert_eq!(api["payment_code"], json!(code));
+    // What DOKU's OpenCart, WooCommerce and Magento plugins read: payment_instruction[],
+    // each a channel (string) and its steps (an array of strings).
     let stores = api["payment_instruction"].as_array().unwrap();
     assert!(stores.len() >= 2);
-    assert!(stores
-        .iter()
-        .all(|s| !s["steps"].as_array().unwrap().is_empty()));
+    for s in stores {
+        let entry = s.as_object().unwrap();
+        assert_eq!(entry.len(), 2, "only channel and step: {s}");
+        assert!(!s["channel"].as_str().unwrap().is_empty());
+        let steps = s["step"].as_array().unwrap();
+        assert!(!steps.is_empty() && steps.iter().all(Value::is_string));
+        // The HTML page shows the same entries.
+        assert!(html.contains(s["channel"].as_str().unwrap()));
+    }
     let missing = raw(
         &sb,
         "GET",
@@ -1450,4 +1467,214 @@ fn cli_serves_until_end_of_input() {
     assert!(err.contains("-> 200"), "{err}");
     assert!(!err.contains(SK), "{err}");
     let _ = std::io::stdout().flush();
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers sent as JSON strings (DOKU's own PrestaShop O2O plugin sends "amount":"150000"
+// and "expired_time":"60") and the how-to-pay shapes DOKU's plugins read.
+// ---------------------------------------------------------------------------------------
+
+/// The body DOKU's PrestaShop O2O plugin builds from `$_POST` strings (its own keys
+/// included: `info1`, `additional_info.integration`).
+fn prestashop_alfa_body(inv: &str) -> String {
+    format!(
+        r#"{{"order":{{"invoice_number":"{inv}","amount":"150000"}},"online_to_offline_info":{{"expired_time":"60","reusable_status":false,"info1":""}},"alfa_info":{{"receipt":{{"footer_message":"Terima kasih"}}}},"customer":{{"name":"Taufik Ismail","email":"taufik@example.com"}},"additional_info":{{"integration":{{"name":"prestashop-plugin","module-name":"jokul-o2o","version":"1.0.0"}}}}}}"#
+    )
+}
+
+fn minutes_between(info: &Value) -> i64 {
+    let at = |k: &str| doku::clock::parse_timestamp(info[k].as_str().unwrap(), k).unwrap();
+    (at("expired_date_utc") - at("created_date_utc")) / 60
+}
+
+#[test]
+fn prestashop_body_with_numbers_as_strings_gets_a_payment_code() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let c = client(&sb);
+    let inv = invoice("ps");
+    let body = prestashop_alfa_body(&inv);
+    let rid = uuid::Uuid::new_v4().to_string();
+    let r = c
+        .call("alfa_payment_code", body.as_bytes(), &with_id(&rid))
+        .unwrap();
+    assert_eq!(
+        (r.status, r.replay, r.signature_verified),
+        (200, false, true)
+    );
+    let info = &r.body["online_to_offline_info"];
+    let code = info["payment_code"].as_str().unwrap();
+    assert!(code.starts_with("88888"));
+    assert_eq!(
+        minutes_between(info),
+        60,
+        "expired_time \"60\" is 60 minutes"
+    );
+
+    // The client sent the caller's bytes unchanged: the same bytes, signed by hand under
+    // the same Request-Id, are a replay of that request (409), not another body (400).
+    let h = signed(ALFA, Some(body.as_bytes()), &rid, &now_ts(), SK);
+    let replay = raw(&sb, "POST", ALFA, &h, Some(body.as_bytes()));
+    assert_eq!(
+        replay.status,
+        409,
+        "{}",
+        String::from_utf8_lossy(&replay.body)
+    );
+    assert_eq!(replay.json(), r.body);
+
+    // Check status reports the amount, as a JSON number like DOKU's samples.
+    let s = c.check_status(&inv, &no_opts()).unwrap().body;
+    assert_eq!(s["order"]["invoice_number"], json!(inv));
+    assert_eq!(s["order"]["amount"], json!(150000));
+    assert_eq!(s["transaction"]["status"], "PENDING");
+    assert_eq!(s["online_to_offline_info"]["payment_code"], json!(code));
+    let api_path = info["how_to_pay_api"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(sb.base_url())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        raw(&sb, "GET", &api_path, &[], None).json()["amount"],
+        json!(150000)
+    );
+
+    // A string that is not digits is refused before sending, and by the sandbox, both
+    // naming the field.
+    let bad = body.replace(r#""amount":"150000""#, r#""amount":"150.000""#);
+    let e = c
+        .call("alfa_payment_code", bad.as_bytes(), &no_opts())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert_eq!(e.field(), Some("order.amount"));
+    let refused = post_signed(&sb, ALFA, bad.as_bytes());
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.code(), "invalid_field");
+    assert_eq!(refused.json()["error"]["field"], "order.amount");
+    let long = body.replace(r#""expired_time":"60""#, r#""expired_time":"123456""#);
+    let refused = post_signed(&sb, ALFA, long.as_bytes());
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.json()["error"]["field"],
+        "online_to_offline_info.expired_time"
+    );
+    assert_eq!(sb.transaction_count(), 1);
+}
+
+#[test]
+fn numbers_as_strings_work_for_indomaret_and_indodana() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let c = client(&sb);
+
+    let inv = invoice("ps-idm");
+    let mut body = indomaret_body(&inv);
+    body["order"]["amount"] = json!("150000");
+    body["online_to_offline_info"]["expired_time"] = json!("120");
+    let r = c.indomaret_payment_code(&body, &no_opts()).unwrap();
+    assert_eq!(minutes_between(&r.body["online_to_offline_info"]), 120);
+    let s = c.check_status(&inv, &no_opts()).unwrap().body;
+    assert_eq!(s["order"]["amount"], json!(150000));
+
+    // Indodana: amount, price, quantity and expired_time all as strings; the sum rule and
+    // the sandbox read them, and the answer gives the amount as a number.
+    let inv = invoice("ps-idn");
+    let mut body = indodana_body(&inv);
+    body["order"]["amount"] = json!("100000");
+    body["order"]["line_items"][0]["price"] = json!("50000.00");
+    body["order"]["line_items"][0]["quantity"] = json!("2");
+    body["peer_to_peer_info"]["expired_time"] = json!("90");
+    let d = c.indodana_generate_order(&body, &no_opts()).unwrap().body;
+    assert_eq!(d["order"]["amount"], json!(100000));
+    assert_eq!(minutes_between(&d["peer_to_peer_info"]), 90);
+    let s = c.check_status(&inv, &no_opts()).unwrap().body;
+    assert_eq!(s["order"]["amount"], json!(100000));
+    body["order"]["line_items"][0]["quantity"] = json!("3");
+    body["order"]["invoice_number"] = json!(invoice("ps-idn-bad"));
+    let e = c.indodana_generate_order(&body, &no_opts()).unwrap_err();
+    assert_eq!(e.field(), Some("order.amount"), "{e}");
+}
+
+#[test]
+fn how_to_pay_pages_have_each_seeds_shape_and_the_old_alfa_path_still_works() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let c = client(&sb);
+    let alfa = c
+        .alfa_payment_code(&alfa_body(&invoice("htp-a")), &no_opts())
+        .unwrap()
+        .body;
+    let indomaret = c
+        .indomaret_payment_code(&indomaret_body(&invoice("htp-i")), &no_opts())
+        .unwrap()
+        .body;
+    let path_of = |body: &Value, key: &str| {
+        body["online_to_offline_info"][key]
+            .as_str()
+            .unwrap()
+            .strip_prefix(sb.base_url())
+            .unwrap()
+            .to_string()
+    };
+    let code_of = |body: &Value| {
+        body["online_to_offline_info"]["payment_code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (a, i) = (code_of(&alfa), code_of(&indomaret));
+    assert_eq!(
+        path_of(&alfa, "how_to_pay_page"),
+        format!("/how-to-pay/v2/alfa-online-to-offline/{a}")
+    );
+    assert_eq!(
+        path_of(&indomaret, "how_to_pay_page"),
+        format!("/indomaret-online-to-offline/v2/how-to-pay-page/{i}")
+    );
+    assert_eq!(
+        path_of(&indomaret, "how_to_pay_api"),
+        format!("/indomaret-online-to-offline/v2/how-to-pay-api/{i}")
+    );
+    let html = |path: &str| {
+        let r = raw(&sb, "GET", path, &[], None);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+        String::from_utf8(r.body).unwrap()
+    };
+    // The page a link hands out, and the shape Alfa links had before (kept for links in
+    // older state files): the same page.
+    let new = html(&path_of(&alfa, "how_to_pay_page"));
+    let old = html(&format!("/alfa-online-to-offline/v2/how-to-pay-page/{a}"));
+    assert_eq!(new, old);
+    assert!(new.contains(&a) && new.contains("Alfamidi"));
+    let idm = html(&path_of(&indomaret, "how_to_pay_page"));
+    assert!(idm.contains(&i) && idm.contains("Indomaret"));
+    // The Indomaret API in the plugins' shape: one store.
+    let api = raw(
+        &sb,
+        "GET",
+        &path_of(&indomaret, "how_to_pay_api"),
+        &[],
+        None,
+    )
+    .json();
+    let entries = api["payment_instruction"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["channel"], "Indomaret");
+    assert!(entries[0]["step"].as_array().unwrap().len() >= 3);
+    // A code of the other store, or an unknown code, is 404 at either shape.
+    for path in [
+        format!("/how-to-pay/v2/alfa-online-to-offline/{i}"),
+        format!("/how-to-pay/v2/indomaret-online-to-offline/{a}"),
+        "/how-to-pay/v2/alfa-online-to-offline/123".to_string(),
+    ] {
+        assert_eq!(raw(&sb, "GET", &path, &[], None).status, 404, "{path}");
+    }
+    // The page is GET only.
+    let post = raw(
+        &sb,
+        "POST",
+        &path_of(&alfa, "how_to_pay_page"),
+        &[],
+        Some(b"{}"),
+    );
+    assert_eq!(post.status, 405);
 }

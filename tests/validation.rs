@@ -192,6 +192,27 @@ impl Field<'_> {
             .rejects(json!(10u64.pow(digits)))
     }
 
+    /// A number sent as a string (`"150000"`, as DOKU's PrestaShop plugin sends it): `digits`
+    /// nines as a string pass, `digits + 1` fail, and strings that are not digits fail,
+    /// each with the field's path.
+    #[track_caller]
+    fn number_as_string(&self, digits: usize) -> &Self {
+        self.accepts(json!("9".repeat(digits)))
+            .accepts(json!("1"))
+            .rejects(json!("9".repeat(digits + 1)))
+            .rejects(json!("0"))
+            .rejects(json!("15a"))
+            .rejects(json!("1.5"))
+            .rejects(json!(""))
+            .rejects(json!(" 15"))
+            .rejects(json!("15 "))
+            .rejects(json!("-1"))
+            .rejects(json!("+1"))
+            .rejects(json!("1e3"))
+            .rejects(json!("0x1F"))
+            .rejects(json!("١٥"))
+    }
+
     /// A string of `max` digits passes, `max + 1` digits fail.
     #[track_caller]
     fn max_digit_string(&self, max: usize) -> &Self {
@@ -356,7 +377,6 @@ fn o2o_order_amount_is_a_required_positive_integer_of_at_most_12_digits() {
             .required()
             .max_digits(12)
             .accepts(json!(1))
-            .rejects(json!("150000"))
             .rejects(json!(150000.5))
             .rejects(json!(150000.0))
             .rejects(json!(-150000))
@@ -478,8 +498,7 @@ fn alfa_expired_time_is_an_optional_positive_integer_of_at_most_5_digits() {
     .accepts(json!(1))
     .rejects(json!(0))
     .rejects(json!(-60))
-    .rejects(json!(60.5))
-    .rejects(json!("60"));
+    .rejects(json!(60.5));
 }
 
 #[test]
@@ -550,8 +569,7 @@ fn indomaret_expired_time_is_an_optional_positive_integer_of_at_most_8_digits() 
     .max_digits(8)
     .rejects(json!(0))
     .rejects(json!(-1))
-    .rejects(json!(1.5))
-    .rejects(json!("60"));
+    .rejects(json!(1.5));
     // 6 digits: too many for Alfa, fine for Indomaret.
     let long = with(&base, "online_to_offline_info.expired_time", json!(100000));
     assert_valid(Schema::IndomaretPaymentCode, &long, "expired_time 100000");
@@ -642,7 +660,6 @@ fn indodana_order_amount_is_a_required_positive_integer_of_at_most_16_digits() {
     let base = indodana();
     field(INDODANA, &base, "order.amount")
         .required()
-        .rejects(json!("100000"))
         .rejects(json!(100000.5))
         .rejects(json!(-100000))
         .rejects(json!(0))
@@ -706,7 +723,6 @@ fn indodana_line_item_price_is_a_required_non_negative_decimal_16_2() {
     let base = indodana_two_items();
     field(INDODANA, &base, "order.line_items[1].price")
         .required()
-        .rejects(json!("50000"))
         .rejects(json!(-50000))
         .rejects(json!(-0.5))
         .rejects(json!(50000.001))
@@ -767,8 +783,7 @@ fn indodana_line_item_quantity_is_a_required_positive_integer_of_at_most_8_digit
         .required()
         .rejects(json!(0))
         .rejects(json!(-2))
-        .rejects(json!(1.5))
-        .rejects(json!("2"));
+        .rejects(json!(1.5));
     let max = 10u64.pow(8) - 1;
     assert_valid(
         INDODANA,
@@ -875,8 +890,7 @@ fn indodana_peer_to_peer_expired_time_is_an_optional_positive_integer_of_at_most
         .optional()
         .max_digits(5)
         .rejects(json!(0))
-        .rejects(json!(60.5))
-        .rejects(json!("60"));
+        .rejects(json!(60.5));
 }
 
 #[test]
@@ -1128,4 +1142,266 @@ fn a_repeated_key_is_refused_with_its_position() {
     // What DOKU sends is parsed leniently: an authentic notification is never refused.
     let received = doku::validate::parse_received_json(br#"{"a": 1, "a": 2}"#, "body").unwrap();
     assert_eq!(received["a"], 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers sent as JSON strings of digits (DOKU's own PrestaShop O2O plugin sends
+// "amount":"150000" and "expired_time":"60"): accepted wherever a field is a number, with
+// the number rule's limits; anything but digits is refused with the field's path.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn o2o_order_amount_as_a_string_of_digits() {
+    for (schema, base) in o2o() {
+        field(schema, &base, "order.amount")
+            .accepts(json!("150000"))
+            .number_as_string(12);
+    }
+}
+
+#[test]
+fn alfa_expired_time_as_a_string_of_digits() {
+    let base = alfa();
+    field(
+        Schema::AlfaPaymentCode,
+        &base,
+        "online_to_offline_info.expired_time",
+    )
+    .accepts(json!("60"))
+    .number_as_string(5);
+}
+
+#[test]
+fn indomaret_expired_time_as_a_string_of_digits() {
+    let base = indomaret();
+    field(
+        Schema::IndomaretPaymentCode,
+        &base,
+        "online_to_offline_info.expired_time",
+    )
+    .accepts(json!("60"))
+    .number_as_string(8);
+}
+
+#[test]
+fn indodana_peer_to_peer_expired_time_as_a_string_of_digits() {
+    let base = indodana();
+    field(INDODANA, &base, "peer_to_peer_info.expired_time")
+        .accepts(json!("60"))
+        .number_as_string(5);
+}
+
+/// The Indodana seed with one line item whose price, quantity and amount are given as
+/// they are to be sent (numbers or strings).
+fn indodana_raw(price: Value, quantity: Value, amount: Value) -> Value {
+    let mut body = indodana();
+    body["order"]["line_items"][0]["price"] = price;
+    body["order"]["line_items"][0]["quantity"] = quantity;
+    body["order"]["amount"] = amount;
+    body
+}
+
+#[test]
+fn indodana_order_amount_as_a_string_of_digits() {
+    // The seed: 50000 x 2 = 100000, with the amount as a string; the sum rule reads it.
+    let base = with(&indodana(), "order.amount", json!("100000"));
+    assert_valid(INDODANA, &base, "amount \"100000\"");
+    assert_invalid(
+        INDODANA,
+        &with(&indodana(), "order.amount", json!("100001")),
+        "order.amount",
+        "amount \"100001\" does not add up",
+    );
+    // 16 digits as a string pass when the items add up, 17 fail on the amount itself.
+    let max = 10u64.pow(16) - 1;
+    assert_valid(
+        INDODANA,
+        &indodana_raw(json!(max), json!(1), json!(max.to_string())),
+        "amount of 16 digits as a string",
+    );
+    assert_invalid(
+        INDODANA,
+        &indodana_raw(json!(max), json!(1), json!(format!("{max}9"))),
+        "order.amount",
+        "amount of 17 digits as a string",
+    );
+    for bad in ["1e5", "100000.0", "", " 100000", "-100000", "10O000"] {
+        assert_invalid(
+            INDODANA,
+            &with(&indodana(), "order.amount", json!(bad)),
+            "order.amount",
+            &format!("amount {bad:?}"),
+        );
+    }
+}
+
+#[test]
+fn indodana_line_item_quantity_as_a_string_of_digits() {
+    let base = indodana_two_items();
+    field(INDODANA, &base, "order.line_items[1].quantity").accepts(json!("2"));
+    // The sum rule reads the string: 50000 x "3" is not 100000, 33333.33 x "3" is 99999.99.
+    assert_valid(
+        INDODANA,
+        &indodana_raw(json!(25000), json!("4"), json!(100000)),
+        "25000 x \"4\"",
+    );
+    assert_invalid(
+        INDODANA,
+        &indodana_raw(json!(50000), json!("3"), json!(100000)),
+        "order.amount",
+        "50000 x \"3\" vs 100000",
+    );
+    // 8 digits pass, 9 fail; not digits fail, each naming the item's path.
+    let max = 10u64.pow(8) - 1;
+    assert_valid(
+        INDODANA,
+        &indodana_raw(json!(1), json!(max.to_string()), json!(max)),
+        "quantity of 8 digits as a string",
+    );
+    assert_invalid(
+        INDODANA,
+        &indodana_raw(json!(1), json!((max + 1).to_string()), json!(max + 1)),
+        "order.line_items[0].quantity",
+        "quantity of 9 digits as a string",
+    );
+    for bad in ["2x", "2.0", "", "-2", " 2"] {
+        assert_invalid(
+            INDODANA,
+            &with(&base, "order.line_items[1].quantity", json!(bad)),
+            "order.line_items[1].quantity",
+            &format!("quantity {bad:?}"),
+        );
+    }
+}
+
+#[test]
+fn indodana_line_item_price_as_a_decimal_string() {
+    // The decimal rule accepts decimals, so "49999.50" is a price; the sum is exact.
+    for (price, quantity, amount) in [
+        ("50000", 2, 100000),
+        ("49999.5", 2, 99999),
+        ("49999.50", 2, 99999),
+        ("33333.25", 4, 133333),
+        ("0.01", 100, 1),
+    ] {
+        assert_valid(
+            INDODANA,
+            &indodana_single(json!(price), quantity, amount),
+            &format!("price {price:?} x {quantity}"),
+        );
+    }
+    assert_invalid(
+        INDODANA,
+        &indodana_single(json!("33333.33"), 3, 100000),
+        "order.amount",
+        "\"33333.33\" x 3 vs 100000",
+    );
+    // 16.2 as a string: 16 digits and 2 decimals pass, 17 digits or 3 decimals fail.
+    assert_valid(
+        INDODANA,
+        &indodana_single(json!("1000000000000000.25"), 4, 4_000_000_000_000_001),
+        "price \"1000000000000000.25\" x 4",
+    );
+    let base = indodana_two_items();
+    let price = field(INDODANA, &base, "order.line_items[1].price");
+    price.accepts(json!("50000.00"));
+    for bad in [
+        "10000000000000000",
+        "0.125",
+        "",
+        "-0.5",
+        "50,000",
+        "1.",
+        ".5",
+        "1.2.3",
+        "5e4",
+        " 50000",
+        "Rp50000",
+    ] {
+        price.rejects(json!(bad));
+    }
+}
+
+#[test]
+fn a_non_digit_string_is_refused_naming_the_field_and_the_character() {
+    let body = with(&alfa(), "order.amount", json!(" 150000"));
+    let e = assert_invalid(
+        Schema::AlfaPaymentCode,
+        &body,
+        "order.amount",
+        "leading space",
+    );
+    assert!(e.message().contains("' '"), "{}", e.message());
+    let body = with(&alfa(), "order.amount", json!("1500.5"));
+    let e = assert_invalid(Schema::AlfaPaymentCode, &body, "order.amount", "decimals");
+    assert!(e.message().contains("without decimals"), "{}", e.message());
+    let body = with(&alfa(), "online_to_offline_info.expired_time", json!("-60"));
+    let e = assert_invalid(
+        Schema::AlfaPaymentCode,
+        &body,
+        "online_to_offline_info.expired_time",
+        "negative",
+    );
+    assert!(e.message().contains("negative"), "{}", e.message());
+    let body = with(&alfa(), "order.amount", json!("1234567890123"));
+    let e = assert_invalid(Schema::AlfaPaymentCode, &body, "order.amount", "13 digits");
+    assert!(
+        e.message().contains("more than 12 digits"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn the_prestashop_plugin_body_passes_as_sent() {
+    // The shape DOKU's PrestaShop O2O plugin builds from $_POST strings.
+    let body = br#"{"order":{"invoice_number":"INV-PS-1","amount":"150000"},"online_to_offline_info":{"expired_time":"60","reusable_status":false,"info1":""},"alfa_info":{"receipt":{"footer_message":"Terima kasih"}},"customer":{"name":"Taufik Ismail","email":"taufik@example.com"},"additional_info":{"integration":{"name":"prestashop-plugin","module-name":"jokul-o2o","version":"1.0.0"}}}"#;
+    let value = parse_json(body, "request").unwrap();
+    assert_valid(Schema::AlfaPaymentCode, &value, "PrestaShop body");
+}
+
+#[test]
+fn int_value_reads_both_forms() {
+    use doku::validate::int_value;
+    assert_eq!(int_value(&json!(150000)), Some(150000));
+    assert_eq!(int_value(&json!("150000")), Some(150000));
+    assert_eq!(int_value(&json!("0060")), Some(60));
+    for not in [
+        json!("15a"),
+        json!(""),
+        json!(" 1"),
+        json!("-1"),
+        json!("1.5"),
+        json!(1.5),
+        json!(-1),
+        json!(null),
+        json!(true),
+        json!("99999999999999999999999"),
+    ] {
+        assert_eq!(int_value(&not), None, "{not}");
+    }
+}
+
+#[test]
+fn a_repeated_key_is_named_by_its_path() {
+    use doku::validate::find_repeated_key;
+    let body = br#"{"order": {"line_items": [{"id": "1"}, {"id": "2", "price": 1, "id": "3"}]}}"#;
+    let r = find_repeated_key(body).unwrap();
+    assert_eq!(r.key, "id");
+    assert_eq!(r.path, "order.line_items[1].id");
+    assert_eq!(r.line, 1);
+    let e = parse_json(body, "request").unwrap_err();
+    assert!(
+        e.message().contains("at order.line_items[1].id"),
+        "{}",
+        e.message()
+    );
+    let top = find_repeated_key(br#"{"a": [1, {"b": 2}], "a": 3}"#).unwrap();
+    assert_eq!((top.key.as_str(), top.path.as_str()), ("a", "a"));
+    assert_eq!(
+        find_repeated_key(br#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}"#),
+        None
+    );
+    // Not its business: a syntax error is None (parse_json reports it).
+    assert_eq!(find_repeated_key(b"{\"a\": 1,}"), None);
 }

@@ -7,39 +7,57 @@ use crate::clock::format_wib;
 
 use super::state::{Channel, Status, Transaction};
 
-/// `{base}/{channel}/v2/how-to-pay-page/{code}` (DOKU's path shape, on the sandbox).
+/// The how-to-pay page in each store's seed shape: Alfa
+/// `{base}/how-to-pay/v2/alfa-online-to-offline/{code}` (Alfa seed), Indomaret
+/// `{base}/indomaret-online-to-offline/v2/how-to-pay-page/{code}` (Indomaret seed).
 pub fn how_to_pay_page_url(base: &str, channel: Channel, code: &str) -> String {
-    format!("{base}/{}/v2/how-to-pay-page/{code}", channel.slug())
+    match channel {
+        Channel::Alfa => format!("{base}{HOW_TO_PAY_PREFIX}{}/{code}", channel.slug()),
+        _ => format!("{base}/{}/v2/how-to-pay-page/{code}", channel.slug()),
+    }
 }
 
-/// `{base}/{channel}/v2/how-to-pay-api/{code}`.
+/// `{base}/{channel}/v2/how-to-pay-api/{code}` (both seeds).
 pub fn how_to_pay_api_url(base: &str, channel: Channel, code: &str) -> String {
     format!("{base}/{}/v2/how-to-pay-api/{code}", channel.slug())
 }
+
+/// The first segments of the Alfa seed's how-to-pay page path.
+const HOW_TO_PAY_PREFIX: &str = "/how-to-pay/v2/";
 
 /// `{base}/_sandbox/indodana/payment/{order_id}`.
 pub fn indodana_payment_url(base: &str, order_id: &str) -> String {
     format!("{base}/_sandbox/indodana/payment/{order_id}")
 }
 
-/// Which how-to-pay resource a GET path names: (channel, is_api, code).
+/// Which how-to-pay resource a GET path names: (channel, is_api, code). Pages answer at
+/// both shapes for both stores (policy 13): `/how-to-pay/v2/{channel}/{code}` (the shape
+/// the Alfa seed hands out) and `/{channel}/v2/how-to-pay-page/{code}` (Indomaret's, and
+/// the shape Alfa links had before, so links in an older state file keep working). The
+/// API is `/{channel}/v2/how-to-pay-api/{code}`.
 pub fn parse_how_to_pay(path: &str) -> Option<(Channel, bool, &str)> {
-    let rest = path.strip_prefix('/')?;
-    let (slug, rest) = rest.split_once('/')?;
-    let channel = Channel::ALL
-        .into_iter()
-        .find(|c| c.is_o2o() && c.slug() == slug)?;
-    let rest = rest.strip_prefix("v2/")?;
-    let (kind, code) = rest.split_once('/')?;
-    let api = match kind {
-        "how-to-pay-page" => false,
-        "how-to-pay-api" => true,
-        _ => return None,
+    let o2o = |slug: &str| {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.is_o2o() && c.slug() == slug)
+    };
+    let (channel, api, code) = if let Some(rest) = path.strip_prefix(HOW_TO_PAY_PREFIX) {
+        let (slug, code) = rest.split_once('/')?;
+        (o2o(slug)?, false, code)
+    } else {
+        let (slug, rest) = path.strip_prefix('/')?.split_once('/')?;
+        let (kind, code) = rest.strip_prefix("v2/")?.split_once('/')?;
+        let api = match kind {
+            "how-to-pay-page" => false,
+            "how-to-pay-api" => true,
+            _ => return None,
+        };
+        (o2o(slug)?, api, code)
     };
     (!code.is_empty() && code.bytes().all(|b| b.is_ascii_digit())).then_some((channel, api, code))
 }
 
-/// The stores of a channel and the steps at each (English).
+/// The stores of a channel, as `payment_instruction[].channel` names them.
 fn stores(channel: Channel) -> &'static [&'static str] {
     match channel {
         Channel::Alfa => &["Alfamart", "Alfamidi", "Dan+Dan"],
@@ -58,16 +76,34 @@ fn steps(store: &str, code: &str, amount: &Value) -> Vec<String> {
     ]
 }
 
-/// The how-to-pay API body.
-pub fn how_to_pay_api(t: &Transaction) -> Value {
-    let code = t.payment_code.clone().unwrap_or_default();
-    let instructions: Vec<Value> = stores(t.channel)
+/// One entry of `payment_instruction`: a store and its steps.
+struct Instruction {
+    channel: &'static str,
+    step: Vec<String>,
+}
+
+/// The instructions both the API and the HTML page show, one per store.
+fn instructions(t: &Transaction) -> Vec<Instruction> {
+    let code = t.payment_code.as_deref().unwrap_or_default();
+    stores(t.channel)
         .iter()
-        .map(|s| json!({ "store": s, "language": "en", "steps": steps(s, &code, &t.amount) }))
+        .map(|&store| Instruction {
+            channel: store,
+            step: steps(store, code, &t.amount),
+        })
+        .collect()
+}
+
+/// The how-to-pay API body: `payment_instruction[]`, each `{"channel": "<store>", "step":
+/// ["...", ...]}`, the keys DOKU's OpenCart, WooCommerce and Magento plugins read; the
+/// other top-level fields are informational.
+pub fn how_to_pay_api(t: &Transaction) -> Value {
+    let instructions: Vec<Value> = instructions(t)
+        .into_iter()
+        .map(|i| json!({ "channel": i.channel, "step": i.step }))
         .collect();
     json!({
-        "payment_code": code,
-        "channel": t.channel.channel_id(),
+        "payment_code": t.payment_code.as_deref().unwrap_or_default(),
         "amount": t.amount,
         "status": t.status.as_str(),
         "expired_date": format_wib(t.expired_unix),
@@ -115,10 +151,10 @@ pub fn how_to_pay_page(t: &Transaction) -> String {
         escape(&format_wib(t.expired_unix)),
         t.status.as_str()
     );
-    for store in stores(t.channel) {
-        body.push_str(&format!("<h2>{}</h2><ol>", escape(store)));
-        for s in steps(store, &code, &t.amount) {
-            body.push_str(&format!("<li>{}</li>", escape(&s)));
+    for i in instructions(t) {
+        body.push_str(&format!("<h2>{}</h2><ol>", escape(i.channel)));
+        for s in &i.step {
+            body.push_str(&format!("<li>{}</li>", escape(s)));
         }
         body.push_str("</ol>");
     }
@@ -176,7 +212,29 @@ mod tests {
         assert_eq!(u, "/alfa-online-to-offline/v2/how-to-pay-api/8888812");
         assert_eq!(parse_how_to_pay(&u), Some((Channel::Alfa, true, "8888812")));
         let p = how_to_pay_page_url("", Channel::Indomaret, "1");
+        assert_eq!(p, "/indomaret-online-to-offline/v2/how-to-pay-page/1");
         assert_eq!(parse_how_to_pay(&p), Some((Channel::Indomaret, false, "1")));
+        // Alfa: the seed's shape, and the older shape still parses.
+        let a = how_to_pay_page_url("http://h", Channel::Alfa, "73");
+        assert_eq!(a, "http://h/how-to-pay/v2/alfa-online-to-offline/73");
+        assert_eq!(
+            parse_how_to_pay("/how-to-pay/v2/alfa-online-to-offline/73"),
+            Some((Channel::Alfa, false, "73"))
+        );
+        assert_eq!(
+            parse_how_to_pay("/alfa-online-to-offline/v2/how-to-pay-page/73"),
+            Some((Channel::Alfa, false, "73"))
+        );
+        for bad in [
+            "/how-to-pay/v2/alfa-online-to-offline/",
+            "/how-to-pay/v2/alfa-online-to-offline/7a",
+            "/how-to-pay/v2/alfa-online-to-offline/73/x",
+            "/how-to-pay/v2/indodana-peer-to-peer/73",
+            "/how-to-pay/v1/alfa-online-to-offline/73",
+            "/how-to-pay/v2/73",
+        ] {
+            assert_eq!(parse_how_to_pay(bad), None, "{bad}");
+        }
         assert_eq!(
             parse_how_to_pay("/alfa-online-to-offline/v2/payment-code"),
             None

@@ -61,11 +61,18 @@
 //! 12. **Check status** looks up the id as an invoice number first, then as the Request-Id
 //!     of the creating request, within the caller's Client-Id. Its body has the
 //!     notification shape with `transaction.status` PENDING, SUCCESS, FAILED or EXPIRED.
-//! 13. **Pages**: `how_to_pay_page` and `how_to_pay_api` mirror DOKU's path shape on the
-//!     sandbox (`/{channel}/v2/how-to-pay-page/{code}`, `/{channel}/v2/how-to-pay-api/{code}`,
-//!     unsigned GETs); the API answers `{"payment_code", "amount", "expired_date",
-//!     "payment_instruction": [{"store", "language", "steps": [...]}]}`. Indodana's
-//!     `payment.url` is a sandbox page with approve/reject buttons.
+//! 13. **Pages**: `how_to_pay_page` and `how_to_pay_api` have the seeds' path shapes on the
+//!     sandbox's host (unsigned GETs): Alfa's page `/how-to-pay/v2/alfa-online-to-offline/{code}`
+//!     (Alfa seed), Indomaret's `/indomaret-online-to-offline/v2/how-to-pay-page/{code}`
+//!     (Indomaret seed), the API `/{channel}/v2/how-to-pay-api/{code}` for both. Each
+//!     store's page also answers at the other shape, so Alfa links in an older state file
+//!     (`/alfa-online-to-offline/v2/how-to-pay-page/{code}`) keep working. The API answers
+//!     `{"payment_instruction": [{"channel": "<store>", "step": ["...", ...]}, ...]}` (the
+//!     keys DOKU's OpenCart, WooCommerce and Magento plugins read; one entry per store:
+//!     Alfamart, Alfamidi, Dan+Dan for Alfa), plus the informational `payment_code`,
+//!     `amount`, `status` and `expired_date`; the steps are in English and the HTML page
+//!     shows the same entries. Indodana's `payment.url` is a sandbox page with
+//!     approve/reject buttons.
 //! 14. **Simulation API** lives under `/_sandbox/` only and is unauthenticated: `POST
 //!     /_sandbox/pay`, `GET /_sandbox/notifications`.
 //! 15. **Store identifiers** in O2O notifications (`AGENT_ID`, `AGENT_STORE_ID`,
@@ -88,6 +95,13 @@
 //!     case (`Client-Id`, `Request-Id`, `Request-Timestamp`, `Signature`, `Content-Type`):
 //!     PHP handlers read them with `getallheaders()` by exact name. The log of attempts
 //!     (`GET /_sandbox/notifications`) keeps the newest [`NOTIFICATION_LOG_LIMIT`].
+//! 19. **Numbers sent as strings** (`"amount":"150000"`, `"expired_time":"60"`, as DOKU's
+//!     PrestaShop plugin sends them) pass the core's rules and are read with
+//!     [`crate::validate::int_value`]. Every answer (the Indodana create response, check
+//!     status, notifications, the how-to-pay API) gives `order.amount` as a JSON number,
+//!     as every response sample in the seeds does, whichever form the request used. The
+//!     request's bytes are kept as sent (the idempotency digest covers them).
+
 use std::time::Duration;
 
 /// Client-Id of the merchant the sandbox serves when none is configured.

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::channel::{self, DEFAULT_OPERATIONS};
 use crate::clock::{format_timestamp, format_wib};
-use crate::validate::{url_host_and_path, Schema};
+use crate::validate::{int_value, url_host_and_path, Schema};
 
 use super::errors::ApiError;
 use super::pages;
@@ -162,6 +162,7 @@ pub struct Transaction {
     pub request_path: String,
     pub body_digest: String,
     pub invoice_number: String,
+    /// `order.amount` as a JSON number, also when the request sent a string of digits.
     pub amount: Value,
     pub status: Status,
     pub created_unix: i64,
@@ -465,10 +466,12 @@ impl State {
         } else {
             None
         };
+        // Numbers may come as strings of digits (policy 19): read them with the core's
+        // int_value, never as_u64.
         let expired_minutes = body
             .get(ch.info_key())
             .and_then(|o| o.get("expired_time"))
-            .and_then(Value::as_u64)
+            .and_then(int_value)
             .unwrap_or(policy::DEFAULT_EXPIRED_TIME_MINUTES);
         let created_unix = env.now_ms.div_euclid(1000);
         let expired_unix = created_unix + (expired_minutes as i64) * 60;
@@ -492,7 +495,9 @@ impl State {
             request_path: req.path.to_string(),
             body_digest: req.body_digest.clone(),
             invoice_number,
-            amount: body["order"]["amount"].clone(),
+            // Answered as a JSON number whatever form the request used (policy 19).
+            amount: int_value(&body["order"]["amount"])
+                .map_or_else(|| body["order"]["amount"].clone(), Value::from),
             status: Status::Pending,
             created_unix,
             expired_unix,

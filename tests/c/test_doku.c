@@ -906,7 +906,8 @@ typedef struct {
 } broken_body;
 
 static const broken_body BROKEN[] = {
-    {ALFA, "\"amount\": 150000", "\"amount\": \"150000\"", "order.amount", "amount as a string"},
+    {ALFA, "\"amount\": 150000", "\"amount\": \"15a\"", "order.amount",
+     "amount as a string that is not digits"},
     {ALFA, "\"amount\": 150000", "\"amount\": 1500.5", "order.amount", "amount with decimals"},
     {ALFA, "\"amount\": 150000", "\"amount\": -1", "order.amount", "negative amount"},
     {ALFA, "\"amount\": 150000", "\"amount\": 1234567890123", "order.amount", "13-digit amount"},
@@ -916,16 +917,16 @@ static const broken_body BROKEN[] = {
      "online_to_offline_info.reusable_status", "reusable_status not a boolean"},
     {ALFA, "\"expired_time\": 60", "\"expired_time\": 123456",
      "online_to_offline_info.expired_time", "6-digit expired_time"},
-    {INDOMARET, "\"amount\": 150000", "\"amount\": \"150000\"", "order.amount",
-     "amount as a string"},
+    {INDOMARET, "\"amount\": 150000", "\"amount\": \" 150000\"", "order.amount",
+     "amount as a string with a space"},
     {INDOMARET, "\"description\"", "\"x_description\"", "indomaret_info.receipt.description",
      "missing receipt description"},
     {INDOMARET, "\"customer\": {", "\"customer\": [], \"x_customer\": {", "customer",
      "customer as an array"},
     {INDOMARET, "https://another.example.com/payments/notifications", "not a url",
      "additional_info.override_notification_url", "override URL not a URL"},
-    {INDODANA, "\"amount\": 100000", "\"amount\": \"100000\"", "order.amount",
-     "amount as a string"},
+    {INDODANA, "\"amount\": 100000", "\"amount\": \"100000.5\"", "order.amount",
+     "amount as a string with decimals"},
     {INDODANA, "\"line_items\"", "\"line_items\": {}, \"x_line_items\"", "order.line_items",
      "line_items as an object"},
     {INDODANA, "\"line_items\"", "\"line_items\": [], \"x_line_items\"", "order.line_items",
@@ -934,8 +935,8 @@ static const broken_body BROKEN[] = {
      "a line item price making the sum wrong"},
     {INDODANA, "\"quantity\":2", "\"quantity\":3", "order.amount",
      "a line item quantity making the sum wrong"},
-    {INDODANA, "\"quantity\":2", "\"quantity\":\"2\"", "order.line_items[0].quantity",
-     "quantity as a string"},
+    {INDODANA, "\"quantity\":2", "\"quantity\":\"2x\"", "order.line_items[0].quantity",
+     "quantity as a string that is not digits"},
     {INDODANA, "\"category\"", "\"x_category\"", "order.line_items[0].category",
      "missing category"},
     {INDODANA, "\"merchant_unique_reference\"", "\"x_merchant_unique_reference\"",
@@ -965,6 +966,15 @@ static void test_validate(void)
                   DOKU_ERR_INVALID_INPUT, NULL, "doku_validate(Indomaret seed with trailing comma)");
     expect_message_contains("line", "Indomaret seed with trailing comma");
     expect_message_contains("column", "Indomaret seed with trailing comma");
+
+    /* Numbers as strings of digits, as DOKU's PrestaShop plugin sends them, pass. */
+    char *alfa = valid_seed_body(ALFA);
+    char *amount_str = replace_once(alfa, "\"amount\": 150000", "\"amount\": \"150000\"");
+    char *both_str = replace_once(amount_str, "\"expired_time\": 60", "\"expired_time\": \"60\"");
+    expect_ok(doku_validate("alfa_payment_code", both_str), "doku_validate(numbers as strings)");
+    free(both_str);
+    free(amount_str);
+    free(alfa);
 
     for (size_t i = 0; i < BROKEN_COUNT; i++) {
         const broken_body *b = &BROKEN[i];
@@ -1022,6 +1032,8 @@ static void test_client(void)
          DOKU_ERR_CONFIG, "paths.nope"},
         {"[]", DOKU_ERR_CONFIG, "config"},
         {"{\"client_id\":", DOKU_ERR_CONFIG, "config"},
+        {"{\"client_id\":\"C\",\"secret_key\":\"a\",\"secret_key\":\"b\"}", DOKU_ERR_CONFIG,
+         "secret_key"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         doku_client *c = CLIENT_SENTINEL;
