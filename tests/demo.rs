@@ -1,15 +1,12 @@
 //! `doku demo` end to end: in-process (the library function) and as the built command.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[test]
 fn demo_runs_in_process() {
     let mut out = Vec::new();
-    let started = Instant::now();
     let summary = doku::sandbox::demo::run_demo(&mut out)
         .unwrap_or_else(|e| panic!("the demo failed: {e}\n{}", String::from_utf8_lossy(&out)));
-    assert!(started.elapsed() < Duration::from_secs(15));
     assert_eq!(summary.invoices.len(), 3);
     assert_eq!(summary.notifications_verified, 3);
     let text = String::from_utf8(out).unwrap();
