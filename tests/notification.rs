@@ -465,13 +465,14 @@ fn json_without_the_required_fields_is_a_decode_error_naming_the_field() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The shared vector.
+// The notification vector of tests/data/vectors.json.
 // ---------------------------------------------------------------------------------------
 
 #[test]
 fn the_shared_notification_vector_verifies() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/vectors.json");
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vectors.json");
+    let text = std::fs::read_to_string(path).expect("tests/data/vectors.json is readable");
+    let v: Value = serde_json::from_str(&text).expect("tests/data/vectors.json is JSON");
     let case = v["cases"]
         .as_array()
         .unwrap()

@@ -1,12 +1,12 @@
-//! The shared signature vectors (../shared/spec/vectors.json): every case signs to the
+//! The signature vectors (tests/data/vectors.json): every case signs to the
 //! expected component, digest and signature, and every must_not_verify entry fails.
 
 use doku::{digest, Component, ErrorKind, SigningKey, TimestampKind};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/vectors.json");
-    let text = std::fs::read_to_string(path).expect("../shared/spec/vectors.json is readable");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vectors.json");
+    let text = std::fs::read_to_string(path).expect("tests/data/vectors.json is readable");
     serde_json::from_str(&text).expect("vectors.json is JSON")
 }
 

@@ -2,7 +2,7 @@
 
 /**
  * PHP benchmark (`make bench-php`): Doku\Direct\Signature::sign over FFI vs a pure-PHP
- * hash_hmac signature done the way DOKU's old PHP library does it, on the shared vector
+ * hash_hmac signature done the way DOKU's old PHP library does it, on the vector
  * "post-alfa-pretty". Prints ns per signature and the ratio; never fails on speed.
  *
  * Env: DOKU_LIBRARY (libdoku.so), DOKU_VECTORS (vectors.json), BENCH_N (signatures per round).
@@ -27,7 +27,7 @@ function legacy_signature(string $clientId, string $requestId, string $timestamp
     return 'HMACSHA256=' . base64_encode(hash_hmac('sha256', $component, $secretKey, true));
 }
 
-$vectors = json_decode((string) file_get_contents(getenv('DOKU_VECTORS') ?: __DIR__ . '/../../../shared/spec/vectors.json'), true, 512, JSON_THROW_ON_ERROR);
+$vectors = json_decode((string) file_get_contents(getenv('DOKU_VECTORS') ?: dirname(__DIR__, 2) . '/tests/data/vectors.json'), true, 512, JSON_THROW_ON_ERROR);
 $case = null;
 foreach ($vectors['cases'] as $c) {
     if ($c['name'] === 'post-alfa-pretty') {

@@ -1,7 +1,7 @@
 """doku_direct against its pure-Python peers, in one run (make bench-python).
 
 1. sign: doku_direct.sign vs hashlib + hmac (the one-shot hmac.digest, stdlib's fastest
-   path) over the pretty Alfa body of ../shared/spec/vectors.json; outputs are checked
+   path) over the pretty Alfa body of tests/data/vectors.json; outputs are checked
    equal first.
 2. verify_notification per second, vs hmac.compare_digest + json.loads.
 3. A Client round trip against the in-process sandbox vs http.client on one kept-alive
@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Optional
 import doku_direct
 from doku_direct.testing import sandbox
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors.json"
+VECTORS = Path(__file__).resolve().parents[2] / "tests" / "data" / "vectors.json"
 
 
 def best_of(fn: Callable[[], Any], loops: int, repeat: int = 5) -> float:

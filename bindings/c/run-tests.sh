@@ -124,7 +124,7 @@ else
 fi
 
 # --- 4. threads under ThreadSanitizer ---------------------------------------------------------
-python3 "$repo/tests/c/gen_vectors.py" "$repo/../shared/spec/vectors.json" "$repo/../shared/seeds" "$build/vectors.h"
+python3 "$repo/tests/c/gen_vectors.py" "$repo/tests/data/vectors.json" "$repo/tests/data/seeds" "$build/vectors.h"
 tsan_opts="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$here/tsan.supp"
 
 # Can TSan run here, and does it see a race? A probe with a deliberate one must be reported.

@@ -4,7 +4,7 @@
 Usage: gen_vectors.py VECTORS_JSON SEEDS_DIR OUT_H
 
 The header holds, as C string literals:
-  - every case of ../shared/spec/vectors.json (and its must_not_verify entries), and
+  - every case of tests/data/vectors.json (and its must_not_verify entries), and
   - the request-body samples of the seeds (Alfa Group, Indomaret, Indodana), cut out of
     the seed pages byte for byte, so the C suite checks the seeds as DOKU published them.
 

@@ -8,14 +8,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-vectors="$here/../../../shared/spec/vectors.json"
-seeds="$here/../../../shared/seeds"
+vectors="$repo/tests/data/vectors.json"
+seeds="$repo/tests/data/seeds"
 build="$here/build"
 : "${LIBDIR:?set LIBDIR to the directory holding libdoku.so (make ctest does this)}"
 CC="${CC:-cc}"
 
 [ -f "$LIBDIR/libdoku.so" ] || { echo "ctest: $LIBDIR/libdoku.so not found (run make lib)" >&2; exit 1; }
-[ -f "$vectors" ] || { echo "ctest: $vectors not found" >&2; exit 1; }
+[ -f "$vectors" ] || { echo "ctest: $vectors not found (tests/data/vectors.json)" >&2; exit 1; }
+[ -d "$seeds" ] || { echo "ctest: $seeds not found (tests/data/seeds)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "ctest: valgrind is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 
 mkdir -p "$build"

@@ -11,8 +11,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import doku_direct
 
 NOTIFICATION_PATH = "/payments/notifications"
-#: The shared vectors: ../shared/spec/vectors.json beside the repository.
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors.json"
+#: The signature vectors that also drive the Rust, C and PHP suites.
+VECTORS = Path(__file__).resolve().parents[2] / "tests" / "data" / "vectors.json"
 
 
 def invoice(tag: str = "PY") -> str:

@@ -1,4 +1,4 @@
-"""The shared signature vectors (../shared/spec/vectors.json), through the Python API:
+"""The signature vectors (tests/data/vectors.json), through the Python API:
 the same cases drive the Rust, C and PHP suites, so the surfaces cannot drift apart."""
 
 from __future__ import annotations

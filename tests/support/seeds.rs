@@ -1,12 +1,14 @@
-//! The request samples of DOKU's pages in `../shared/seeds/`, cut out of the seed files at
-//! test time (never copied), so a changed seed is noticed by the tests.
+//! The request samples of DOKU's pages in `tests/data/seeds/`, cut out of the seed files at
+//! test time (never retyped), so the tests check the samples byte for byte as DOKU
+//! published them, and a changed seed is noticed by the tests.
 
 use serde_json::Value;
 
-/// The text of `../shared/seeds/<name>`.
+/// The text of `tests/data/seeds/<name>`.
 pub fn seed_text(name: &str) -> String {
-    let path = format!("{}/../shared/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    let path = format!("{}/tests/data/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("tests/data/seeds/{name} is not readable ({path}): {e}"))
 }
 
 /// The JSON block (from its `{` to the matching `}`, verbatim) that follows `marker` in

@@ -10,7 +10,7 @@ use Doku\Direct\Status;
 use PHPUnit\Framework\TestCase;
 
 /**
- * The shared vectors (../shared/spec/vectors.json), which also drive the Rust and C suites:
+ * The signature vectors (tests/data/vectors.json), which also drive the Rust, C and Python suites:
  * every case signs to its signature and verifies, and every must_not_verify entry fails.
  */
 final class VectorsTest extends TestCase

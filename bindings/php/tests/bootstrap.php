@@ -6,7 +6,7 @@
  * after `make lib` and `cargo build`):
  *   DOKU_LIBRARY  libdoku.so to test (default: target/clib/release/libdoku.so)
  *   DOKU_BIN      the `doku` CLI whose `doku sandbox` the tests start (default: target/debug/doku)
- *   DOKU_VECTORS  the shared signature vectors (default: ../shared/spec/vectors.json)
+ *   DOKU_VECTORS  the signature vectors (default: tests/data/vectors.json)
  */
 
 declare(strict_types=1);
@@ -27,16 +27,21 @@ $repo = dirname(__DIR__, 3);
 $defaults = [
     'DOKU_LIBRARY' => $repo . '/target/clib/release/libdoku.so',
     'DOKU_BIN' => $repo . '/target/debug/doku',
-    'DOKU_VECTORS' => dirname($repo) . '/shared/spec/vectors.json',
+    'DOKU_VECTORS' => $repo . '/tests/data/vectors.json',
 ];
 foreach ($defaults as $name => $value) {
     if (getenv($name) === false || getenv($name) === '') {
         putenv("{$name}={$value}");
     }
 }
-foreach (['DOKU_LIBRARY', 'DOKU_BIN', 'DOKU_VECTORS'] as $name) {
+$hints = [
+    'DOKU_LIBRARY' => 'make lib',
+    'DOKU_BIN' => 'cargo build --bin doku',
+    'DOKU_VECTORS' => 'the repository ships tests/data/vectors.json',
+];
+foreach ($hints as $name => $hint) {
     if (!is_file((string) getenv($name))) {
-        fwrite(STDERR, "php-test: {$name}=" . getenv($name) . " does not exist (make lib; cargo build)\n");
+        fwrite(STDERR, "php-test: {$name}=" . getenv($name) . " does not exist ({$hint})\n");
         exit(1);
     }
 }
