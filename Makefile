@@ -3,8 +3,8 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 CBINDGEN_VERSION := 0.29.4
-# The C library is built without the `sandbox` feature, into its own target dir, so
-# libdoku never links the emulator and the CLI build never overwrites it.
+# The C library: the doku-direct crate alone (the emulator and its HTTP stack live in the
+# doku-sandbox crate), in its own target dir with the release profile.
 CLIB_TARGET := target/clib
 CLIB := $(CLIB_TARGET)/release
 
@@ -19,7 +19,7 @@ EXTRA_BENCHES :=
 .PHONY: demo test deps lint fmt-check clippy header header-check rust-test lib ctest bench bench-rust bench-c
 
 demo:
-	$(CARGO) run --release -- demo
+	$(CARGO) run --release -p doku-sandbox --bin doku -- demo
 
 test: deps fmt-check clippy header-check rust-test ctest $(EXTRA_TESTS)
 	@echo "make test: all checks passed"
@@ -32,9 +32,9 @@ lint: fmt-check clippy
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+# The whole workspace: the core, the sandbox and the Python extension crate.
 clippy:
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --lib --no-default-features -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Regenerate include/doku.h with the pinned cbindgen.
 header:
@@ -49,13 +49,16 @@ header-check:
 	    echo "include/doku.h is stale: run 'make header' and commit it"; exit 1; fi; \
 	  rm -f $$tmp; echo "include/doku.h is up to date"
 
+# libdoku never links an HTTP server: the core's dependency tree has no hyper or tokio.
 rust-test:
-	$(CARGO) test --all-targets
-	$(CARGO) test --doc
+	@if $(CARGO) tree -p doku-direct -e normal,build | grep -E ' (hyper|tokio)[- ]'; then \
+	  echo "libdoku's dependency tree holds the emulator's HTTP stack"; exit 1; fi
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
 
 # libdoku.so and libdoku.a for C, PHP and POS consumers.
 lib:
-	CARGO_TARGET_DIR=$(CLIB_TARGET) $(CARGO) build --release --lib --no-default-features
+	CARGO_TARGET_DIR=$(CLIB_TARGET) $(CARGO) build --release -p doku-direct --lib
 
 ctest: lib
 	LIBDIR=$(abspath $(CLIB)) tests/c/run.sh
@@ -63,8 +66,8 @@ ctest: lib
 bench: bench-rust bench-c $(EXTRA_BENCHES)
 
 bench-rust:
-	$(CARGO) bench --bench sign
-	$(CARGO) bench --bench sandbox_load
+	$(CARGO) bench -p doku-direct --bench sign
+	$(CARGO) bench -p doku-sandbox --bench sandbox_load
 
 bench-c: lib
 	LIBDIR=$(abspath $(CLIB)) bench/c/run.sh

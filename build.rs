@@ -2,15 +2,12 @@
 //! `make install` can install `libdoku.so.X.Y.Z` with the `libdoku.so.<major>` and
 //! `libdoku.so` links programs expect, and a program linked with `-ldoku` records
 //! `libdoku.so.<major>` as what it needs. The C ABI is append-only, so the major only
-//! changes when a function or code is removed. Not applied to the Python extension
-//! module (feature `python`), which Python loads by path.
+//! changes when a function or code is removed. (The Python extension module is a crate of
+//! its own, bindings/python, and has no soname.)
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
-    if std::env::var_os("CARGO_FEATURE_PYTHON").is_some() {
-        return;
-    }
     match std::env::var("CARGO_CFG_TARGET_OS").as_deref() {
         Ok("linux") | Ok("android") | Ok("freebsd") | Ok("netbsd") | Ok("openbsd") => {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdoku.so.{major}");

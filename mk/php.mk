@@ -18,7 +18,7 @@ PHP_ENV = DOKU_LIBRARY=$(abspath $(CLIB))/libdoku.so DOKU_BIN=$(abspath target/d
 
 # target/debug/doku, whose `doku sandbox` the PHP and C packaging tests start.
 sandbox-bin:
-	$(CARGO) build --bin doku
+	$(CARGO) build -p doku-sandbox --bin doku
 
 php-header:
 	@scripts/install-deps.sh cbindgen

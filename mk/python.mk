@@ -1,5 +1,5 @@
-# The Python package (python/doku_direct, src/python). Included by the Makefile.
-#   make python-test   clippy on src/python, builds the wheel (`pip install .`) into .venv,
+# The Python package (python/doku_direct, bindings/python). Included by the Makefile.
+#   make python-test   clippy on bindings/python, builds the wheel (`pip install .`) into .venv,
 #                      then runs the pytest suite (tests/python), mypy --strict (the package,
 #                      the tests and a typed usage file, against _native.pyi) and stubtest
 #                      (_native.pyi against the compiled module).
@@ -26,9 +26,10 @@ python-venv: $(PY)
 python-install: python-venv
 	$(PIP) install -q --force-reinstall .
 
-# src/python is compiled only with the feature, so the Makefile's clippy never sees it.
+# bindings/python (the extension crate) is in the Makefile's workspace clippy too; this
+# target keeps `make python-test` self-sufficient.
 python-clippy:
-	$(CARGO) clippy --lib --features python -- -D warnings
+	$(CARGO) clippy -p doku-python -- -D warnings
 
 python-test: python-clippy python-install
 	$(PY) -m pytest -q tests/python

@@ -48,9 +48,6 @@ mod mac;
 /// cbindgen:ignore
 pub mod notification;
 /// cbindgen:ignore
-#[cfg(feature = "python")]
-pub mod python;
-/// cbindgen:ignore
 pub mod signature;
 /// cbindgen:ignore
 pub mod validate;
@@ -69,14 +66,14 @@ pub use signature::{
 };
 pub use validate::Schema;
 
+/// Constant-time equality of two byte strings, for the bindings' per-thread key caches
+/// (the Python extension is a crate of its own).
+///
+/// cbindgen:ignore
+#[doc(hidden)]
+pub use mac::ct_eq;
+
 /// The library version, as in `Cargo.toml`.
 ///
 /// cbindgen:ignore
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The local DOKU emulator behind `doku sandbox` and `doku demo` (feature `sandbox`, on by
-/// default for the crate and the CLI; libdoku is built without it).
-///
-/// cbindgen:ignore
-#[cfg(feature = "sandbox")]
-pub mod sandbox;

@@ -4,11 +4,26 @@
 
 use serde_json::Value;
 
+/// The repository's `tests/data`, found from the crate being tested (the root crate, or
+/// `sandbox/`, which uses these helpers too).
+pub fn data_dir() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|dir| dir.join("tests/data"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("no tests/data above {}", manifest.display()))
+}
+
 /// The text of `tests/data/seeds/<name>`.
 pub fn seed_text(name: &str) -> String {
-    let path = format!("{}/tests/data/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("tests/data/seeds/{name} is not readable ({path}): {e}"))
+    let path = data_dir().join("seeds").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "tests/data/seeds/{name} is not readable ({}): {e}",
+            path.display()
+        )
+    })
 }
 
 /// The JSON block (from its `{` to the matching `}`, verbatim) that follows `marker` in

@@ -6,7 +6,7 @@
 //!    field>", "type": "invalid_request_error" | "authentication_error" | "api_error"}}`, plus
 //!    `"field"` (the JSON path or header name) when one field is at fault. Status codes:
 //!    400 invalid request, 401 authentication, 404 unknown path or order, 405 wrong method,
-//!    409 idempotent replay, 413 body over [`crate::MAX_BODY_BYTES`].
+//!    409 idempotent replay, 413 body over [`doku::MAX_BODY_BYTES`].
 //! 2. **Order of checks** on a DOKU path: route (404/405), body size (413), headers present (400
 //!    `missing_header`; a Request-Id over 128 characters is 400 `invalid_header`), Client-Id
 //!    known (401 `unknown_client_id`), Request-Timestamp well-formed (400 `invalid_timestamp`)
@@ -97,7 +97,7 @@
 //!     (`GET /_sandbox/notifications`) keeps the newest [`NOTIFICATION_LOG_LIMIT`].
 //! 19. **Numbers sent as strings** (`"amount":"150000"`, `"expired_time":"60"`, as DOKU's
 //!     PrestaShop plugin sends them) pass the core's rules and are read with
-//!     [`crate::validate::int_value`]. Every answer (the Indodana create response, check
+//!     [`doku::validate::int_value`]. Every answer (the Indodana create response, check
 //!     status, notifications, the how-to-pay API) gives `order.amount` as a JSON number,
 //!     as every response sample in the seeds does, whichever form the request used. The
 //!     request's bytes are kept as sent (the idempotency digest covers them).

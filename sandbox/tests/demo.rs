@@ -5,7 +5,7 @@ use std::process::Command;
 #[test]
 fn demo_runs_in_process() {
     let mut out = Vec::new();
-    let summary = doku::sandbox::demo::run_demo(&mut out)
+    let summary = doku_sandbox::demo::run_demo(&mut out)
         .unwrap_or_else(|e| panic!("the demo failed: {e}\n{}", String::from_utf8_lossy(&out)));
     assert_eq!(summary.invoices.len(), 3);
     assert_eq!(summary.notifications_verified, 3);

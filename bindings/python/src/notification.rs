@@ -7,9 +7,9 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use super::convert::{to_py, to_value};
 use super::{arg_bytes, arg_str, guard, opt_u64, sign_key, type_name, Fallible, RELEASE_GIL_BYTES};
-use crate::clock::SystemClock;
-use crate::error::Error;
-use crate::notification::{self, Inquiry, InquiryAnswer, Notification, VerifyOptions};
+use doku::clock::SystemClock;
+use doku::error::Error;
+use doku::notification::{self, Inquiry, InquiryAnswer, Notification, VerifyOptions};
 
 const BODY_HINT: &str = "; pass the raw request body (Flask: request.get_data(), Django: \
                          request.body, FastAPI: await request.body()), never a parsed dict";
@@ -89,9 +89,9 @@ fn verify_call<'py, T: Send>(
     f: impl FnOnce(
             &[(PyBackedStr, PyBackedStr)],
             &[u8],
-            &crate::SigningKey,
+            &doku::SigningKey,
             &VerifyOptions<'_>,
-        ) -> crate::Result<T>
+        ) -> doku::Result<T>
         + Send,
 ) -> PyResult<T> {
     guard(py, || {

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::channel::{self, DEFAULT_OPERATIONS};
-use crate::clock::{format_timestamp, format_wib};
-use crate::validate::{int_value, url_host_and_path, Schema};
+use doku::channel::{self, DEFAULT_OPERATIONS};
+use doku::clock::{format_timestamp, format_wib};
+use doku::validate::{int_value, url_host_and_path, Schema};
 
 use super::errors::ApiError;
 use super::pages;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::clock::format_wib;
+use doku::clock::format_wib;
 
 use super::state::{Channel, Status, Transaction};
 

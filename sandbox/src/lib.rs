@@ -1,14 +1,14 @@
 //! The local DOKU emulator behind `doku sandbox` and `doku demo`.
 //!
-//! [`Sandbox::start`](crate::sandbox::Sandbox::start) binds a port (0 = any free port) and serves DOKU's Non-SNAP endpoints
+//! [`Sandbox::start`](crate::Sandbox::start) binds a port (0 = any free port) and serves DOKU's Non-SNAP endpoints
 //! on hyper (keep-alive, bounded heads, bodies and connections): the Alfa (and its `/alfa-virtual-account` alias),
 //! Indomaret and Indodana create calls and check status, each authenticated, checked with
-//! the core's own field rules ([`crate::Schema`]) and answered with a signed response. A
+//! the core's own field rules ([`doku::Schema`]) and answered with a signed response. A
 //! simulated payment (`POST /_sandbox/pay`) moves a transaction to SUCCESS or FAILED and
 //! sends the merchant a signed notification, retried on DOKU's schedule.
 //!
 //! ```
-//! use doku::sandbox::{Merchant, Sandbox, SandboxConfig};
+//! use doku_sandbox::{Merchant, Sandbox, SandboxConfig};
 //! use doku::{Client, Config, RequestOptions};
 //!
 //! let merchant = Merchant::new("MCH-0001", "SK-local-test-key")?;
@@ -28,7 +28,7 @@
 //! # Ok::<(), doku::Error>(())
 //! ```
 //!
-//! Behaviour DOKU does not document is decided in [`policy`](crate::sandbox::policy), which lists every such
+//! Behaviour DOKU does not document is decided in [`policy`](crate::policy), which lists every such
 //! decision.
 
 pub mod cli;
@@ -51,10 +51,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::clock::SystemClock;
-use crate::error::{Error, Result};
-use crate::signature::SigningKey;
-use crate::validate::url_host_and_path;
+use doku::clock::SystemClock;
+use doku::error::{Error, Result};
+use doku::signature::SigningKey;
+use doku::validate::url_host_and_path;
 
 pub use errors::{ApiError, ErrorType};
 pub use notify::NotificationAttempt;
@@ -73,7 +73,7 @@ pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
 pub struct Merchant {
     pub client_id: String,
     key: SigningKey,
-    /// Kept only to explain signature mismatches (crate::explain); never shown.
+    /// Kept only to explain signature mismatches (doku::explain); never shown.
     secret: Arc<[u8]>,
     /// The Notification URL for every channel without its own.
     pub notification_url: Option<String>,
@@ -383,7 +383,7 @@ impl Sandbox {
         };
         let limits = serve::Limits {
             max_connections: config.max_connections,
-            max_body: crate::MAX_BODY_BYTES,
+            max_body: doku::MAX_BODY_BYTES,
             header_read_timeout: config.read_timeout,
             body_read_timeout: config.read_timeout,
         };

@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::channel::{CHECK_STATUS, DEFAULT_OPERATIONS};
-use crate::clock::{format_timestamp, parse_timestamp};
-use crate::error::ErrorKind;
-use crate::explain::{self, Verdict};
-use crate::signature::{digest, Component, SigningKey, MAX_BODY_BYTES};
-use crate::validate;
+use doku::channel::{CHECK_STATUS, DEFAULT_OPERATIONS};
+use doku::clock::{format_timestamp, parse_timestamp};
+use doku::error::ErrorKind;
+use doku::explain::{self, Verdict};
+use doku::signature::{digest, Component, SigningKey, MAX_BODY_BYTES};
+use doku::validate;
 
 use super::errors::ApiError;
 use super::notify::{Delivery, NotificationAttempt, Notifier};

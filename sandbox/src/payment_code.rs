@@ -1,8 +1,8 @@
 //! Payment codes (PROTOCOL.md 6): BIN rules, DOKU-generated codes (DGPC) and checks on
 //! merchant-generated codes (MGPC).
 
-use crate::error::{Error, Result};
-use crate::validate::{Rule, ALFA_PAYMENT_CODE};
+use doku::error::{Error, Result};
+use doku::validate::{Rule, ALFA_PAYMENT_CODE};
 
 use super::errors::ApiError;
 

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::clock::{Clock, FixedClock, SystemClock};
+use doku::clock::{Clock, FixedClock, SystemClock};
 
 /// A source of the current time in milliseconds since the Unix epoch.
 pub trait SandboxClock: Send + Sync {
@@ -31,8 +31,8 @@ impl SandboxClock for FixedClock {
     }
 }
 
-/// A clock that moves only when told to. It is also a [`crate::Clock`], so a test can give
-/// the same clock to a [`crate::Client`] and keep its Request-Timestamps inside the window.
+/// A clock that moves only when told to. It is also a [`doku::Clock`], so a test can give
+/// the same clock to a [`doku::Client`] and keep its Request-Timestamps inside the window.
 #[derive(Debug)]
 pub struct ManualClock(AtomicI64);
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::clock::{format_timestamp, Clock, SystemClock};
+use doku::clock::{format_timestamp, Clock, SystemClock};
 
 use super::{policy, Merchant, Sandbox, SandboxConfig};
 

@@ -37,8 +37,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use doku::sandbox::{Merchant, Sandbox, SandboxConfig};
 use doku::{Client, Config, RequestOptions, ResponseSignaturePolicy};
+use doku_sandbox::{Merchant, Sandbox, SandboxConfig};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;

@@ -43,8 +43,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        "sandbox" => doku::sandbox::cli::sandbox_main(rest),
-        "demo" => doku::sandbox::demo::demo_main(rest),
+        "sandbox" => doku_sandbox::cli::sandbox_main(rest),
+        "demo" => doku_sandbox::demo::demo_main(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS

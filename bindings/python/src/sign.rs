@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use pyo3::prelude::*;
 
 use super::{arg_bytes, arg_str, guard, Bytes, Fallible, RELEASE_GIL_BYTES};
-use crate::error::ErrorKind;
-use crate::signature::{Component, SigningKey};
+use doku::error::ErrorKind;
+use doku::signature::{Component, SigningKey};
 
 thread_local! {
     /// The last secret key used on this thread, with its HMAC pads precomputed: a merchant
@@ -16,11 +16,11 @@ thread_local! {
 
 /// The precomputed key for `secret`, from the thread's cache when it holds the same
 /// secret (compared without early exit).
-pub(super) fn key_for(secret: &[u8]) -> crate::Result<SigningKey> {
+pub(super) fn key_for(secret: &[u8]) -> doku::Result<SigningKey> {
     KEY_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         match &*cache {
-            Some((k, key)) if crate::mac::ct_eq(k, secret) => Ok(key.clone()),
+            Some((k, key)) if doku::ct_eq(k, secret) => Ok(key.clone()),
             _ => {
                 let key = SigningKey::new(secret)?;
                 *cache = Some((secret.to_vec(), key.clone()));

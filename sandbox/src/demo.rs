@@ -1,9 +1,9 @@
 //! `doku demo`: the whole merchant flow against the embedded sandbox, in a few seconds.
 //!
 //! It starts the sandbox on a free port and a notification receiver (which verifies every
-//! notification with [`crate::verify_notification`]), then does what a merchant does:
+//! notification with [`doku::verify_notification`]), then does what a merchant does:
 //! creates an Alfa and an Indomaret payment code and an Indodana order through
-//! [`crate::Client`] (response signatures required), pays each through the sandbox's
+//! [`doku::Client`] (response signatures required), pays each through the sandbox's
 //! simulation API, waits for each verified notification, and confirms with check status.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::{Client, Config, RequestOptions, ResponseSignaturePolicy};
+use doku::{Client, Config, RequestOptions, ResponseSignaturePolicy};
 
 use super::receiver::NotificationReceiver;
 use super::{Merchant, Sandbox, SandboxConfig};
@@ -141,7 +141,7 @@ pub fn run_demo(out: &mut dyn Write) -> Result<DemoSummary, String> {
 
     let run = format!(
         "{}-{:04}",
-        crate::clock::Clock::now_unix(&crate::SystemClock),
+        doku::clock::Clock::now_unix(&doku::SystemClock),
         fastrand::u16(0..10000)
     );
     let invoices = [

@@ -1,4 +1,5 @@
-//! `doku_direct._native`: the PyO3 glue behind the Python package (feature `python`).
+//! `doku_direct._native`: the PyO3 glue behind the Python package (crate doku-python, built by
+//! maturin from pyproject.toml).
 //!
 //! Thin by design: arguments are converted to core types, the core decides, and results
 //! and errors are converted back. `python/doku_direct/__init__.py` is the typed public face;
@@ -21,7 +22,7 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyString};
 
-use crate::error::{Error, ErrorKind};
+use doku::error::{Error, ErrorKind};
 
 /// Why a call failed: a core error (raised as the mapped `DokuError` subclass) or a Python
 /// exception that is already set up (raised as is, e.g. `KeyboardInterrupt` in `__str__`).
@@ -166,7 +167,7 @@ pub(crate) fn arg_bytes(obj: &Bound<'_, PyAny>, name: &str, hint: &str) -> Falli
 }
 
 /// The precomputed key for a `secret_key` argument (`str` or `bytes`), cached per thread.
-pub(crate) fn sign_key(obj: &Bound<'_, PyAny>) -> Fallible<crate::SigningKey> {
+pub(crate) fn sign_key(obj: &Bound<'_, PyAny>) -> Fallible<doku::SigningKey> {
     Ok(sign::key_for(&arg_bytes(obj, "secret_key", "")?)?)
 }
 
@@ -206,15 +207,12 @@ fn _test_panic(py: Python<'_>) -> PyResult<()> {
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", crate::VERSION)?;
-    m.add("MAX_BODY_BYTES", crate::MAX_BODY_BYTES)?;
-    m.add(
-        "SANDBOX_CLIENT_ID",
-        crate::sandbox::policy::DEFAULT_CLIENT_ID,
-    )?;
+    m.add("__version__", doku::VERSION)?;
+    m.add("MAX_BODY_BYTES", doku::MAX_BODY_BYTES)?;
+    m.add("SANDBOX_CLIENT_ID", doku_sandbox::policy::DEFAULT_CLIENT_ID)?;
     m.add(
         "SANDBOX_SECRET_KEY",
-        crate::sandbox::policy::DEFAULT_SECRET_KEY,
+        doku_sandbox::policy::DEFAULT_SECRET_KEY,
     )?;
     m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
     m.add_function(wrap_pyfunction!(sign::verify, m)?)?;

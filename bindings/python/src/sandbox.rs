@@ -8,8 +8,8 @@ use pyo3::types::PyList;
 
 use super::convert::to_py;
 use super::{arg_str, guard, opt_str, Fallible};
-use crate::error::Error;
-use crate::sandbox::{Merchant, NotificationAttempt, Sandbox, SandboxConfig};
+use doku::error::Error;
+use doku_sandbox::{Merchant, NotificationAttempt, Sandbox, SandboxConfig};
 
 /// A running sandbox on a free loopback port (or `address`). `shutdown()` (or dropping it)
 /// stops it.

@@ -2,7 +2,7 @@
 //! (also under concurrency), signed responses, notifications with retries, expiry, the
 //! pages and the `doku sandbox` command. Every wait is bounded.
 
-#[path = "support/seeds.rs"]
+#[path = "../../tests/support/seeds.rs"]
 mod seeds;
 
 use std::io::{BufRead, BufReader, Write};
@@ -11,12 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use doku::sandbox::receiver::NotificationReceiver;
-use doku::sandbox::{ManualClock, Merchant, NotificationAttempt, Sandbox, SandboxConfig};
 use doku::{
     Client, Clock, Component, Config, ErrorKind, RequestOptions, ResponseSignaturePolicy,
     SigningKey, SystemClock, UuidV4,
 };
+use doku_sandbox::receiver::NotificationReceiver;
+use doku_sandbox::{ManualClock, Merchant, NotificationAttempt, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 const CID: &str = "MCH-TEST-0001";
@@ -829,7 +829,7 @@ fn per_channel_notification_urls() {
     let alfa_rx = NotificationReceiver::start(CID, SK, "/alfa/notify").unwrap();
     let other_rx = NotificationReceiver::start(CID, SK, NOTIFY_PATH).unwrap();
     let m = merchant(Some(other_rx.url()))
-        .with_channel_notification_url(doku::sandbox::Channel::Alfa, alfa_rx.url())
+        .with_channel_notification_url(doku_sandbox::Channel::Alfa, alfa_rx.url())
         .unwrap();
     let sb = start(SandboxConfig::default().merchant(m));
     let c = client(&sb);

@@ -1,5 +1,5 @@
 //! A merchant-side notification endpoint for tests and the demo: an HTTP server on
-//! 127.0.0.1 that verifies every notification with [`crate::verify_notification`] (over
+//! 127.0.0.1 that verifies every notification with [`doku::verify_notification`] (over
 //! the raw bytes received, with the configured path) and answers a scripted status.
 
 use std::collections::VecDeque;
@@ -7,10 +7,10 @@ use std::net::TcpListener;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::clock::SystemClock;
-use crate::error::{Error, Result};
-use crate::notification::{verify_notification, Notification, VerifyOptions};
-use crate::signature::{SigningKey, MAX_BODY_BYTES};
+use doku::clock::SystemClock;
+use doku::error::{Error, Result};
+use doku::notification::{verify_notification, Notification, VerifyOptions};
+use doku::signature::{SigningKey, MAX_BODY_BYTES};
 
 use super::serve::{self, Handler, HttpServer, Limits, Request, Response};
 use super::server::lock;

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use doku::sandbox::receiver::NotificationReceiver;
-use doku::sandbox::{Merchant, Sandbox, SandboxConfig};
 use doku::{Client, Clock, Component, Config, RequestOptions, SigningKey, SystemClock};
+use doku_sandbox::receiver::NotificationReceiver;
+use doku_sandbox::{Merchant, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 const CID: &str = "MCH-WIRE-0001";
@@ -499,7 +499,7 @@ fn the_notification_log_is_bounded() {
     let mut reusable = alfa_body(&invoice("log"));
     reusable["online_to_offline_info"]["reusable_status"] = json!(true);
     let code = create_code(&c, &reusable);
-    let limit = doku::sandbox::policy::NOTIFICATION_LOG_LIMIT;
+    let limit = doku_sandbox::policy::NOTIFICATION_LOG_LIMIT;
     let mut last_request_id = String::new();
     for _ in 0..limit + 5 {
         let (status, v) = pay(&sb, &code);

@@ -6,9 +6,9 @@ use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
 
 use super::convert::{to_py, to_value};
 use super::{arg_bytes, arg_str, guard, opt_str, Fallible};
-use crate::channel::Method;
-use crate::client::{Client, RequestOptions, Response};
-use crate::config::Config;
+use doku::channel::Method;
+use doku::client::{Client, RequestOptions, Response};
+use doku::config::Config;
 
 /// A thread-safe DOKU client (one connection pool). Built from the JSON configuration of
 /// `doku::Config::from_json`; no I/O happens in the constructor.
@@ -146,7 +146,7 @@ impl PyClient {
                     Some(Body::Raw(b)) => Some(b),
                     Some(Body::Value(v)) => {
                         serialised = serde_json::to_vec(v).map_err(|e| {
-                            crate::Error::invalid_input("body", format!("cannot serialise: {e}"))
+                            doku::Error::invalid_input("body", format!("cannot serialise: {e}"))
                         })?;
                         Some(&serialised)
                     }

@@ -25,8 +25,8 @@ use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio_rustls::rustls::{self, pki_types::ServerName};
 
-use crate::clock::format_timestamp;
-use crate::signature::{Component, SigningKey};
+use doku::clock::format_timestamp;
+use doku::signature::{Component, SigningKey};
 
 use super::policy;
 use super::time::{scaled_millis, SandboxClock};

@@ -7,7 +7,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, P
 use serde_json::{Map, Number, Value};
 
 use super::{type_name, Fallible};
-use crate::error::Error;
+use doku::error::Error;
 
 /// Deeper nesting than this is refused (it also stops a dict that contains itself).
 const MAX_DEPTH: usize = 128;

@@ -7,9 +7,8 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_doku");
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vectors.json");
-    let text = std::fs::read_to_string(path).expect("tests/data/vectors.json is readable");
-    serde_json::from_str(&text).expect("tests/data/vectors.json is JSON")
+    let text = include_str!("../../tests/data/vectors.json");
+    serde_json::from_str(text).expect("tests/data/vectors.json is JSON")
 }
 
 fn case(name: &str) -> Value {
