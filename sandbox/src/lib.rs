@@ -42,6 +42,7 @@ pub mod receiver;
 mod serve;
 mod server;
 mod state;
+mod sync;
 mod time;
 
 use std::collections::HashMap;
@@ -418,7 +419,7 @@ impl Sandbox {
 
     /// The number of transactions held.
     pub fn transaction_count(&self) -> usize {
-        server::lock(&self.shared.state).len()
+        sync::lock(&self.shared.state).len()
     }
 
     /// Stops serving: the port and every open connection are closed, notification retries

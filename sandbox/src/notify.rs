@@ -10,8 +10,8 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
@@ -29,6 +29,7 @@ use doku::clock::format_timestamp;
 use doku::signature::{Component, SigningKey};
 
 use super::policy;
+use super::sync::{lock, wait_until};
 use super::time::{scaled_millis, SandboxClock};
 use super::Logger;
 
@@ -87,10 +88,6 @@ struct Inner {
     tls: OnceLock<Result<tokio_rustls::TlsConnector, String>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// The background sender.
 pub(crate) struct Notifier {
     inner: Arc<Inner>,
@@ -142,20 +139,10 @@ impl Notifier {
         done: &dyn Fn(&[NotificationAttempt]) -> bool,
         timeout: Duration,
     ) -> Vec<NotificationAttempt> {
-        let deadline = Instant::now() + timeout;
-        let mut log = lock(&self.inner.log);
-        loop {
-            let now = Instant::now();
-            if done(log.make_contiguous()) || now >= deadline {
-                return log.iter().cloned().collect();
-            }
-            log = self
-                .inner
-                .log_cv
-                .wait_timeout(log, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
+        let log = wait_until(&self.inner.log, &self.inner.log_cv, timeout, |log| {
+            done(log.make_contiguous())
+        });
+        log.iter().cloned().collect()
     }
 
     /// Stops delivering: no new attempt starts; pending retries are dropped when the

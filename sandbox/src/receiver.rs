@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::net::TcpListener;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use doku::clock::SystemClock;
 use doku::error::{Error, Result};
@@ -13,7 +13,7 @@ use doku::notification::{verify_notification, Notification, VerifyOptions};
 use doku::signature::{SigningKey, MAX_BODY_BYTES};
 
 use super::serve::{self, Handler, HttpServer, Limits, Request, Response};
-use super::server::lock;
+use super::sync::{lock, wait_until};
 
 /// One notification as the receiver saw it.
 #[derive(Clone, Debug)]
@@ -108,20 +108,10 @@ impl NotificationReceiver {
 
     /// Waits (at most `timeout`) until `done` holds; returns what was received by then.
     pub fn wait_for(&self, done: impl Fn(&[Received]) -> bool, timeout: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + timeout;
-        let mut got = lock(&self.inner.received);
-        loop {
-            let now = Instant::now();
-            if done(&got) || now >= deadline {
-                return got.clone();
-            }
-            got = self
-                .inner
-                .cv
-                .wait_timeout(got, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
+        wait_until(&self.inner.received, &self.inner.cv, timeout, |got| {
+            done(got)
+        })
+        .clone()
     }
 
     /// Stops the receiver (also done on drop).

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -25,12 +25,9 @@ use super::serve::{self, BodyError};
 use super::state::{
     Channel, CreateRequest, Created, Env, NotificationDraft, PaySelector, State, Status,
 };
+use super::sync::lock;
 use super::time::SandboxClock;
 use super::Logger;
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// A configured merchant as the server sees it.
 pub(crate) struct MerchantEntry {

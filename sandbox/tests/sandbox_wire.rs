@@ -140,6 +140,17 @@ fn pay(sb: &Sandbox, code: &str) -> (u16, Value) {
     (r.status().as_u16(), v)
 }
 
+/// Every name in `expected` is among the head's header names, spelt exactly so.
+fn assert_header_names(text: &str, expected: &[&str]) {
+    let names = header_names(text);
+    for name in expected {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing, exactly so, among {names:?}"
+        );
+    }
+}
+
 fn legit_status_check(c: &Client, inv: &str) {
     let s = c
         .check_status(inv, &RequestOptions::default())
@@ -289,21 +300,18 @@ fn responses_carry_doku_header_names_and_a_date() {
     );
     let answer = exchange(sb.addr(), req.as_bytes());
     assert_eq!(statuses(&answer), [200], "{answer}");
-    let names = header_names(&answer);
-    for expected in [
-        "Content-Type",
-        "Client-Id",
-        "Request-Id",
-        "Response-Timestamp",
-        "Signature",
-        "Date",
-        "Content-Length",
-    ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} missing, exactly so, among {names:?}"
-        );
-    }
+    assert_header_names(
+        &answer,
+        &[
+            "Content-Type",
+            "Client-Id",
+            "Request-Id",
+            "Response-Timestamp",
+            "Signature",
+            "Date",
+            "Content-Length",
+        ],
+    );
 }
 
 #[test]
@@ -407,19 +415,16 @@ fn notifications_carry_doku_header_names_on_the_wire() {
     assert!(attempts[0].delivered, "{attempts:?}");
     let heads = rx.heads.lock().unwrap().clone();
     assert_eq!(heads.len(), 1);
-    let names = header_names(&heads[0]);
-    for expected in [
-        "Client-Id",
-        "Request-Id",
-        "Request-Timestamp",
-        "Signature",
-        "Content-Type",
-    ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} missing, exactly so, among {names:?}"
-        );
-    }
+    assert_header_names(
+        &heads[0],
+        &[
+            "Client-Id",
+            "Request-Id",
+            "Request-Timestamp",
+            "Signature",
+            "Content-Type",
+        ],
+    );
     assert!(heads[0].starts_with(&format!("POST {NOTIFY_PATH} HTTP/1.1\r\n")));
 }
 
