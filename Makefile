@@ -4,9 +4,9 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CBINDGEN_VERSION := 0.29.4
 # The C library: the doku-direct crate alone (the emulator and its HTTP stack live in the
-# doku-sandbox crate), in its own target dir with the release profile.
+# doku-sandbox crate), with the `dist` profile (fat LTO), in its own target dir.
 CLIB_TARGET := target/clib
-CLIB := $(CLIB_TARGET)/release
+CLIB := $(CLIB_TARGET)/dist
 
 # Each binding adds its own targets and appends its test target to EXTRA_TESTS in mk/*.mk
 # (mk/python.mk, mk/php.mk, ...), so the one `make test` runs every suite.
@@ -16,10 +16,27 @@ EXTRA_BENCHES :=
 # A fragment's first rule must not become the default: plain `make` runs the demo.
 .DEFAULT_GOAL := demo
 
-.PHONY: demo test deps lint fmt-check clippy header header-check rust-test lib ctest bench bench-rust bench-c
+.PHONY: help demo test deps lint fmt-check clippy header header-check rust-test lib ctest bench bench-rust bench-c
 
+# The dev profile: half the CPU time of an optimised build on a fresh clone, and the same
+# artefacts `make test` builds, so neither invalidates the other. The demo runs in ms.
 demo:
-	$(CARGO) run --release -p doku-sandbox --bin doku -- demo
+	$(CARGO) run -p doku-sandbox --bin doku -- demo
+
+help:
+	@echo "make demo               the main job: the payment flow against the embedded sandbox"
+	@echo "make test               every check (installs what the machine lacks first)"
+	@echo "make lint               cargo fmt --check and clippy on the workspace"
+	@echo "make rust-test          the Rust tests of every crate, and the doctests"
+	@echo "make ctest              the C tests, under ASan+UBSan and valgrind"
+	@echo "make python-test        pip install . into .venv, pytest, mypy --strict, stubtest"
+	@echo "make php-test           the PHPUnit suite (FFI) against libdoku and doku sandbox"
+	@echo "make c-packaging-test   make install into a temp PREFIX, pkg-config, the thread test"
+	@echo "make lib                libdoku.so and libdoku.a in $(CLIB)"
+	@echo "make install            libdoku, doku.h and doku.pc into PREFIX (default /usr/local)"
+	@echo "make header             regenerate include/doku.h (and php-header for the PHP one)"
+	@echo "make bench              every benchmark, as ratios against a peer in the same run"
+	@echo "cargo install --path sandbox   put the doku command on PATH"
 
 test: deps fmt-check clippy header-check rust-test ctest $(EXTRA_TESTS)
 	@echo "make test: all checks passed"
@@ -58,7 +75,7 @@ rust-test:
 
 # libdoku.so and libdoku.a for C, PHP and POS consumers.
 lib:
-	CARGO_TARGET_DIR=$(CLIB_TARGET) $(CARGO) build --release -p doku-direct --lib
+	CARGO_TARGET_DIR=$(CLIB_TARGET) $(CARGO) build --profile dist -p doku-direct --lib
 
 ctest: lib
 	LIBDIR=$(abspath $(CLIB)) tests/c/run.sh

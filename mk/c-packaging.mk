@@ -20,7 +20,7 @@ DOKU_NATIVE_STATIC_LIBS := -lpthread -ldl -lm -lrt -lutil -lgcc_s
 .PHONY: install uninstall c-packaging-test clib-soname-link
 
 # build.rs gives libdoku.so the soname libdoku.so.$(DOKU_SOMAJOR), so whatever links it from
-# target/clib/release (tests/c, bench/c) records that name: `make lib` also provides it there.
+# target/clib/dist (tests/c, bench/c) records that name: `make lib` also provides it there.
 lib: clib-soname-link
 clib-soname-link:
 	@mkdir -p $(CLIB) && ln -sfn libdoku.so $(CLIB)/libdoku.so.$(DOKU_SOMAJOR)

@@ -3,7 +3,7 @@
 # compression bound (bench/c/bench_sign.c). Links libdoku.a statically when that links
 # cleanly, else libdoku.so. Prints numbers; never fails on speed.
 #
-# Usage: LIBDIR=/abs/path/to/target/clib/release bench/c/run.sh   (what `make bench-c` does)
+# Usage: LIBDIR=/abs/path/to/target/clib/dist bench/c/run.sh   (what `make bench-c` does)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

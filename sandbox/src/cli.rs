@@ -65,23 +65,29 @@ struct Options {
     help: bool,
 }
 
-fn default_secret() -> String {
-    std::env::var(SECRET_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| policy::DEFAULT_SECRET_KEY.to_string())
+/// The secret of a merchant given without one, and where it came from.
+fn default_secret() -> (String, String) {
+    match std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty()) {
+        Some(s) => (s, format!("the {SECRET_ENV} environment variable")),
+        None => (
+            policy::DEFAULT_SECRET_KEY.to_string(),
+            "the sandbox's default key (DEFAULT_SECRET_KEY in the README)".to_string(),
+        ),
+    }
 }
 
 /// `CLIENT_ID:SECRET_KEY[:NOTIFICATION_URL]` (the URL may itself hold colons).
 fn parse_merchant(spec: &str) -> Result<Merchant, String> {
     let mut parts = spec.splitn(3, ':');
     let id = parts.next().unwrap_or_default();
-    let secret = parts
+    let (secret, source) = parts
         .next()
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .map(|s| (s.to_string(), "--merchant".to_string()))
         .unwrap_or_else(default_secret);
-    let m = Merchant::new(id, &secret).map_err(|e| format!("--merchant {id}: {e}"))?;
+    let m = Merchant::new(id, &secret)
+        .map_err(|e| format!("--merchant {id}: {e}"))?
+        .with_secret_source(&source);
     match parts.next().filter(|u| !u.is_empty()) {
         Some(url) => m
             .with_notification_url(url)
@@ -143,8 +149,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         format!("{host}:{port}")
     };
     if config.merchants.is_empty() {
-        let mut m = Merchant::new(policy::DEFAULT_CLIENT_ID, &default_secret())
-            .map_err(|e| e.to_string())?;
+        let (secret, source) = default_secret();
+        let mut m = Merchant::new(policy::DEFAULT_CLIENT_ID, &secret)
+            .map_err(|e| e.to_string())?
+            .with_secret_source(&source);
         if let Some(url) = std::env::var(NOTIFICATION_URL_ENV)
             .ok()
             .filter(|u| !u.is_empty())
@@ -197,10 +205,16 @@ pub fn sandbox_main(args: &[String]) -> ExitCode {
             eprintln!("{} {line}", format_timestamp(SystemClock.now_unix()));
         }));
     }
-    let merchants: Vec<(String, Option<String>)> = config
+    let merchants: Vec<(String, Option<String>, Option<String>)> = config
         .merchants
         .iter()
-        .map(|m| (m.client_id.clone(), m.notification_url.clone()))
+        .map(|m| {
+            (
+                m.client_id.clone(),
+                m.secret_source.clone(),
+                m.notification_url.clone(),
+            )
+        })
         .collect();
     let sandbox = match Sandbox::start(config) {
         Ok(s) => s,
@@ -211,9 +225,10 @@ pub fn sandbox_main(args: &[String]) -> ExitCode {
     };
     println!("doku sandbox listening on {}", sandbox.base_url());
     let _ = std::io::stdout().flush();
-    for (id, url) in merchants {
+    for (id, source, url) in merchants {
         eprintln!(
-            "doku sandbox: merchant {id}, notifications to {}",
+            "doku sandbox: merchant {id}, secret key from {}, notifications to {}",
+            source.as_deref().unwrap_or("the configuration"),
             url.as_deref()
                 .unwrap_or("(none: recorded at GET /_sandbox/notifications)")
         );

@@ -80,6 +80,9 @@ pub struct Merchant {
     pub notification_url: Option<String>,
     /// Per-channel Notification URLs (DOKU configures them per channel).
     pub channel_notification_urls: Vec<(Channel, String)>,
+    /// Where the secret key came from ("the DOKU_SECRET_KEY environment variable", ...),
+    /// told to a client whose signature does not verify; never the key itself.
+    pub secret_source: Option<String>,
 }
 
 impl fmt::Debug for Merchant {
@@ -89,6 +92,7 @@ impl fmt::Debug for Merchant {
             .field("secret_key", &"<redacted>")
             .field("notification_url", &self.notification_url)
             .field("channel_notification_urls", &self.channel_notification_urls)
+            .field("secret_source", &self.secret_source)
             .finish()
     }
 }
@@ -123,6 +127,7 @@ impl Merchant {
             secret: Arc::from(secret_key.as_bytes()),
             notification_url: None,
             channel_notification_urls: Vec::new(),
+            secret_source: None,
         })
     }
 
@@ -136,6 +141,12 @@ impl Merchant {
     pub fn with_notification_url(mut self, url: &str) -> Result<Merchant> {
         self.notification_url = Some(check_url(url, "notification_url")?);
         Ok(self)
+    }
+
+    /// Says where the secret key came from (shown to clients whose signature fails).
+    pub fn with_secret_source(mut self, source: &str) -> Merchant {
+        self.secret_source = Some(source.to_string());
+        self
     }
 
     /// Sets the Notification URL of one channel.
@@ -308,6 +319,7 @@ impl Sandbox {
             let entry = MerchantEntry {
                 key: m.key,
                 secret: m.secret,
+                secret_source: m.secret_source,
                 notification_url: m.notification_url,
                 channel_urls: m.channel_notification_urls,
             };

@@ -33,6 +33,7 @@ use super::Logger;
 pub(crate) struct MerchantEntry {
     pub key: SigningKey,
     pub secret: Arc<[u8]>,
+    pub secret_source: Option<String>,
     pub notification_url: Option<String>,
     pub channel_urls: Vec<(Channel, String)>,
 }
@@ -436,8 +437,15 @@ fn authenticate<'a>(
         }
         // Policy 4: show what the sandbox signed, never the key or the expected value,
         // plus the core's diagnosis when a common mistake reproduces the signature.
-        let hint = match explain::explain(&component, &merchant.secret, signature) {
-            Verdict::Explained(why) => format!(" Likely cause: {why}."),
+        let hint = match (
+            explain::explain(&component, &merchant.secret, signature),
+            &merchant.secret_source,
+        ) {
+            (Verdict::Explained(why), _) => format!(" Likely cause: {why}."),
+            (_, Some(source)) => format!(
+                " This sandbox's secret key for {client_id} comes from {source}: sign with \
+                 that key, or start the sandbox with the key you use."
+            ),
             _ => String::new(),
         };
         return Err(ApiError::auth(

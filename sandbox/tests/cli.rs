@@ -188,3 +188,89 @@ fn usage_errors_exit_2_and_name_the_problem() {
     let o = Command::new(BIN).arg("frobnicate").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new(BIN)
+        .arg("sign")
+        .arg("--secret-key")
+        .arg(std::ffi::OsStr::from_bytes(b"SK-\xff-not-utf8"))
+        .output()
+        .expect("doku runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("argument 3 is not UTF-8"), "{err}");
+    assert!(!err.contains("SK-"), "the value is never shown: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_another_is_told() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    const ENV_SECRET: &str = "SK-from-the-environment-not-real";
+    let mut child = Command::new(BIN)
+        .args(["sandbox", "--port", "0"])
+        .env("DOKU_SECRET_KEY", ENV_SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run doku sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("doku sandbox listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    // A client using the README's default sandbox key, unaware of the exported variable.
+    let mut config = doku::Config::new(
+        doku_sandbox::policy::DEFAULT_CLIENT_ID,
+        doku_sandbox::policy::DEFAULT_SECRET_KEY,
+    )
+    .unwrap()
+    .with_base_url(&url)
+    .unwrap();
+    config.retries = 0;
+    let e = doku::Client::new(config)
+        .unwrap()
+        .check_status("INV-1", &doku::RequestOptions::default())
+        .unwrap_err();
+    assert_eq!(e.http_status(), Some(401), "{e}");
+    let message = e.body().unwrap_or_default().to_string();
+    assert!(
+        message.contains("comes from the DOKU_SECRET_KEY environment variable"),
+        "{message}"
+    );
+    assert!(!message.contains(ENV_SECRET), "{message}");
+    // End of input stops it; its log names the source, never the key.
+    drop(child.stdin.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("doku sandbox did not stop at end of input");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("secret key from the DOKU_SECRET_KEY environment variable"),
+        "{err}"
+    );
+    assert!(!err.contains(ENV_SECRET), "{err}");
+}

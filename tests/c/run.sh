@@ -3,7 +3,7 @@
 # it twice: (a) built with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on
 # when the environment allows it), (b) a plain build under valgrind's leak checker.
 #
-# Usage: LIBDIR=/abs/path/to/target/clib/release tests/c/run.sh   (what `make ctest` does)
+# Usage: LIBDIR=/abs/path/to/target/clib/dist tests/c/run.sh   (what `make ctest` does)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

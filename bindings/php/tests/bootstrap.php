@@ -4,7 +4,7 @@
  * PHPUnit bootstrap: the package's autoloader, the test support classes, and defaults for
  * the environment `make php-test` sets (so `phpunit -c bindings/php/phpunit.xml` also works
  * after `make lib` and `cargo build`):
- *   DOKU_LIBRARY  libdoku.so to test (default: target/clib/release/libdoku.so)
+ *   DOKU_LIBRARY  libdoku.so to test (default: target/clib/dist/libdoku.so)
  *   DOKU_BIN      the `doku` CLI whose `doku sandbox` the tests start (default: target/debug/doku)
  *   DOKU_VECTORS  the signature vectors (default: tests/data/vectors.json)
  */
@@ -25,7 +25,7 @@ spl_autoload_register(static function (string $class): void {
 
 $repo = dirname(__DIR__, 3);
 $defaults = [
-    'DOKU_LIBRARY' => $repo . '/target/clib/release/libdoku.so',
+    'DOKU_LIBRARY' => $repo . '/target/clib/dist/libdoku.so',
     'DOKU_BIN' => $repo . '/target/debug/doku',
     'DOKU_VECTORS' => $repo . '/tests/data/vectors.json',
 ];

@@ -30,7 +30,22 @@ Exit status: 0 success / valid signature, 1 signature mismatch, 2 usage or input
 The secret key is never printed.";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments that are not UTF-8 are a usage error (exit 2), never a panic: every value
+    // the command takes (ids, timestamps, paths, keys) is text.
+    let mut args = Vec::new();
+    for (i, arg) in std::env::args_os().skip(1).enumerate() {
+        match arg.into_string() {
+            Ok(a) => args.push(a),
+            Err(_) => {
+                // The value is not shown: it may be a secret key.
+                eprintln!(
+                    "doku: argument {} is not UTF-8 text; arguments must be UTF-8",
+                    i + 1
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     let Some((command, rest)) = args.split_first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
