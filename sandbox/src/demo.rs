@@ -155,10 +155,11 @@ pub fn run_demo(out: &mut dyn Write) -> Result<DemoSummary, String> {
         .map_err(step("create the Alfa payment code"))?;
     let info = &alfa.body["online_to_offline_info"];
     t.ok(format!(
-        "Alfa Group payment code {} for {} (IDR 150000, pay before {} WIB, response signature verified)",
+        "Alfa Group payment code {} for {} ({}, pay before {}, response signature verified)",
         str_at(info, &["payment_code"])?,
         invoices[0],
-        str_at(info, &["expired_date"])?
+        rupiah(150_000),
+        human_wib(str_at(info, &["expired_date"])?)
     ));
     t.note(format!(
         "how to pay: {}",
@@ -170,10 +171,11 @@ pub fn run_demo(out: &mut dyn Write) -> Result<DemoSummary, String> {
         .map_err(step("create the Indomaret payment code"))?;
     let info = &idm.body["online_to_offline_info"];
     t.ok(format!(
-        "Indomaret payment code {} for {} (IDR 150000, pay before {} WIB)",
+        "Indomaret payment code {} for {} ({}, pay before {})",
         str_at(info, &["payment_code"])?,
         invoices[1],
-        str_at(info, &["expired_date"])?
+        rupiah(150_000),
+        human_wib(str_at(info, &["expired_date"])?)
     ));
     t.note(format!(
         "how to pay: {}",
@@ -184,7 +186,7 @@ pub fn run_demo(out: &mut dyn Write) -> Result<DemoSummary, String> {
         .indodana_generate_order(&indodana_body(&invoices[2]), &opts)
         .map_err(step("create the Indodana order"))?;
     t.ok(format!(
-        "Indodana order {} for {} (IDR 100000, payment {})",
+        "Indodana order {} for {} ({}, payment {})",
         idn.body["peer_to_peer_info"]["identifier"][0]["value"]
             .as_str()
             .ok_or_else(|| format!(
@@ -192,6 +194,7 @@ pub fn run_demo(out: &mut dyn Write) -> Result<DemoSummary, String> {
                 idn.body
             ))?,
         invoices[2],
+        rupiah(100_000),
         str_at(&idn.body, &["payment", "status"])?
     ));
     t.note(format!(
@@ -307,5 +310,45 @@ pub fn demo_main(args: &[String]) -> ExitCode {
             eprintln!("✗ doku demo failed: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// An amount as Indonesians write it: `IDR 150.000` (a dot between thousands).
+fn rupiah(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("IDR {out}")
+}
+
+/// DOKU's `yyyyMMddHHmmss` (WIB) as `29 Nov 2026 08:47 WIB`; any other text unchanged.
+fn human_wib(raw: &str) -> String {
+    let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
+    let human = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year] [hour]:[minute] WIB"
+    );
+    time::PrimitiveDateTime::parse(raw, &format)
+        .ok()
+        .and_then(|t| t.format(&human).ok())
+        .unwrap_or_else(|| raw.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_dates_read_as_people_write_them() {
+        assert_eq!(rupiah(150_000), "IDR 150.000");
+        assert_eq!(rupiah(1_234_567), "IDR 1.234.567");
+        assert_eq!(rupiah(999), "IDR 999");
+        assert_eq!(human_wib("20261129060937"), "29 Nov 2026 06:09 WIB");
+        assert_eq!(human_wib("20260105235900"), "5 Jan 2026 23:59 WIB");
+        assert_eq!(human_wib("not a date"), "not a date");
     }
 }

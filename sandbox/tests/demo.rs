@@ -22,10 +22,20 @@ fn demo_runs_in_process() {
         "PEER_TO_PEER_INDODANA",
         ": SUCCESS",
         "done in",
+        "IDR 150.000",
+        "IDR 100.000",
+        " WIB",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
     assert_eq!(text.matches("check status").count(), 3, "{text}");
+    // Dates read as people write them (`29 Nov 2026 08:47 WIB`), not DOKU's yyyyMMddHHmmss.
+    assert!(
+        !text
+            .split_whitespace()
+            .any(|w| w.len() == 14 && w.bytes().all(|b| b.is_ascii_digit())),
+        "{text}"
+    );
     assert!(
         text.lines()
             .skip(1)
