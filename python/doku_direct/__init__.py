@@ -16,6 +16,7 @@ Errors are :class:`doku_direct.errors.DokuError` subclasses (see that module).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
@@ -45,6 +46,7 @@ from .errors import (
     DecodeError,
     DokuError,
     InvalidInputError,
+    InvalidTypeError,
     PanicError,
     SignatureError,
     TimeoutError,
@@ -71,6 +73,7 @@ __all__ = [
     "RawBody",
     "DokuError",
     "InvalidInputError",
+    "InvalidTypeError",
     "ValidationError",
     "ConfigError",
     "SignatureError",
@@ -107,6 +110,24 @@ class Response:
     body: Any
 
 
+def _millis(seconds: Optional[float], name: str, millis: Optional[int]) -> Optional[int]:
+    """``seconds`` (an int or float) as whole milliseconds, rounded up so that any positive
+    time stays positive; the core checks the range. ``millis`` when ``seconds`` is None."""
+    if seconds is None:
+        return millis
+    if millis is not None:
+        raise InvalidInputError(
+            f"give {name} (seconds) or {name}_ms (milliseconds), not both", field=name
+        )
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise InvalidTypeError(
+            f"{name} must be a number of seconds, not {type(seconds).__name__}", field=name
+        )
+    if not math.isfinite(seconds):
+        raise InvalidInputError(f"{name} must be a finite number of seconds", field=name)
+    return math.ceil(seconds * 1000)
+
+
 class Client:
     """A DOKU client: validated, signed requests with bounded, idempotent retries.
 
@@ -117,6 +138,11 @@ class Client:
     ``paths`` overrides an operation's path, e.g.
     ``{"alfa_payment_code": "/alfa-virtual-account/v2/payment-code"}``. The GIL is
     released during network I/O. ``repr()`` never shows the secret key.
+
+    ``timeout`` (the whole request) and ``connect_timeout`` are seconds, as ``requests``
+    and ``httpx`` take them (``timeout=2.5``); ``timeout_ms`` and ``connect_timeout_ms``
+    are the same settings in milliseconds, as in the C/JSON configuration. Give one of each
+    pair.
 
     A :class:`TimeoutError` means the outcome is **unknown**: call :meth:`check_status`, or
     retry with the same ``request_id``.
@@ -133,6 +159,8 @@ class Client:
         base_url: Optional[str] = None,
         connect_timeout_ms: Optional[int] = None,
         timeout_ms: Optional[int] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
         retries: Optional[int] = None,
         retry_backoff_ms: Optional[int] = None,
         proxy: Optional[str] = None,
@@ -142,8 +170,8 @@ class Client:
         options: Dict[str, Any] = {
             "environment": environment,
             "base_url": base_url,
-            "connect_timeout_ms": connect_timeout_ms,
-            "timeout_ms": timeout_ms,
+            "connect_timeout_ms": _millis(connect_timeout, "connect_timeout", connect_timeout_ms),
+            "timeout_ms": _millis(timeout, "timeout", timeout_ms),
             "retries": retries,
             "retry_backoff_ms": retry_backoff_ms,
             "proxy": proxy,

@@ -9,7 +9,8 @@ key, a signature or a signing component.
 ======================  =====================  ======================================
 kind                    class                  raised when
 ======================  =====================  ======================================
-``invalid_input``       InvalidInputError      an argument is unusable
+``invalid_input``       InvalidInputError      an argument is unusable (InvalidTypeError,
+                                               also a TypeError: of the wrong type)
 ``validation``          ValidationError        a request body breaks a field rule
 ``config``              ConfigError            the client configuration is unusable
 ``signature_mismatch``  SignatureError         a signature does not verify
@@ -29,6 +30,7 @@ from typing import Any, Dict, Optional, Tuple, Type
 __all__ = [
     "DokuError",
     "InvalidInputError",
+    "InvalidTypeError",
     "ValidationError",
     "ConfigError",
     "SignatureError",
@@ -85,6 +87,11 @@ class InvalidInputError(DokuError, ValueError):
     ``field`` names it (``client_id``, ``body``, ``headers.Signature``)."""
 
     kind = "invalid_input"
+
+
+class InvalidTypeError(InvalidInputError, TypeError):
+    """An argument has the wrong Python type (``client_id=5``, a ``set`` in a body). An
+    ``InvalidInputError`` like the others, and a ``TypeError`` as Python code expects."""
 
 
 class ValidationError(DokuError, ValueError):
@@ -175,9 +182,11 @@ def _from_native(
     http_status: Optional[int],
     request_id: Optional[str],
     body: Optional[str],
+    wrong_type: bool = False,
 ) -> DokuError:
-    """Builds the exception for an error of the Rust core (called by ``_native``)."""
-    cls = _BY_KIND.get(kind, DokuError)
+    """Builds the exception for an error of the Rust core (called by ``_native``);
+    ``wrong_type`` marks an argument of the wrong Python type."""
+    cls: Type[DokuError] = InvalidTypeError if wrong_type else _BY_KIND.get(kind, DokuError)
     err = cls(
         message,
         field=field,

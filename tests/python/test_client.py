@@ -163,3 +163,23 @@ def test_the_gil_is_released_during_network_io(stalling_server: Stalling) -> Non
     t.join()
     assert still_waiting
     assert isinstance(outcome[0], doku_direct.TimeoutError)
+
+
+def test_timeouts_in_seconds_as_requests_and_httpx_take_them(stalling_server: Stalling) -> None:
+    client = doku_direct.Client("C", "S", base_url=stalling_server.url, timeout=0.3, retries=0)
+    with pytest.raises(doku_direct.TimeoutError):
+        client.check_status("INV-1")
+    doku_direct.Client("C", "S", timeout=2, connect_timeout=0.5)
+    with pytest.raises(doku_direct.InvalidTypeError) as wrong:
+        doku_direct.Client("C", "S", timeout="2")  # type: ignore[arg-type]
+    assert wrong.value.field == "timeout" and isinstance(wrong.value, TypeError)
+    with pytest.raises(doku_direct.InvalidInputError) as both:
+        doku_direct.Client("C", "S", timeout=2, timeout_ms=2000)
+    assert both.value.field == "timeout"
+    with pytest.raises(doku_direct.InvalidInputError) as endless:
+        doku_direct.Client("C", "S", connect_timeout=float("inf"))
+    assert endless.value.field == "connect_timeout"
+    # The range is the core's rule, the same as for timeout_ms.
+    with pytest.raises(doku_direct.ConfigError) as zero:
+        doku_direct.Client("C", "S", timeout=0)
+    assert zero.value.field == "timeout_ms"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import pickle
-from typing import Callable, Dict
+from typing import Callable, Dict, List, Tuple
 
 import pytest
 
@@ -71,6 +71,28 @@ def test_invalid_input_names_the_argument() -> None:
     with pytest.raises(doku_direct.InvalidInputError) as e:
         doku_direct.verify_notification({"Client-Id": "C"}, b"{}", "/n", "C", "S")
     assert e.value.field == "headers.Request-Id"
+
+
+def test_a_wrong_type_is_a_type_error_and_still_an_invalid_input_error(sb: Sandbox) -> None:
+    assert issubclass(doku_direct.InvalidTypeError, TypeError)
+    assert issubclass(doku_direct.InvalidTypeError, doku_direct.InvalidInputError)
+    cases: List[Tuple[Callable[[], object], str]] = [
+        (lambda: doku_direct.sign("C", 5, "t", "/x", b"{}", "S"), "request_id"),  # type: ignore[arg-type]
+        (lambda: doku_direct.sign("C", "r", "t", "/x", {"a": 1}, "S"), "body"),  # type: ignore[arg-type]
+        (lambda: doku_direct.verify("C", "r", "t", "/x", None, "S", 42), "signature"),  # type: ignore[arg-type]
+        (lambda: doku_direct.verify_notification("Client-Id: C", b"{}", "/n", "C", "S"), "headers"),  # type: ignore[arg-type]
+        (lambda: sb.client().alfa_payment_code({"order": {"amount": {1, 2}}}), "body.order.amount"),
+        (lambda: sb.client().alfa_payment_code({"order": {1: "x"}}), "body.order"),
+    ]
+    for call, field in cases:
+        with pytest.raises(TypeError) as e:
+            call()
+        assert isinstance(e.value, doku_direct.InvalidTypeError), e.value
+        assert e.value.kind == "invalid_input" and e.value.field == field, e.value
+    # A value of the right type that is unusable stays a ValueError, not a TypeError.
+    with pytest.raises(doku_direct.InvalidInputError) as bad:
+        doku_direct.sign("C", "r\nx", "t", "/x", b"{}", "S")
+    assert not isinstance(bad.value, TypeError)
 
 
 def test_unconvertible_request_values_name_their_path(sb: Sandbox) -> None:

@@ -6,7 +6,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple, PyType};
 use serde_json::{Map, Number, Value};
 
-use super::{type_name, Fallible};
+use super::{type_name, wrong_type, Fallible};
 use doku::error::Error;
 
 /// Deeper nesting than this is refused (it also stops a dict that contains itself).
@@ -69,10 +69,13 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Falli
         let len = path.len();
         for (k, v) in dict.iter() {
             let Ok(key) = k.cast::<PyString>() else {
-                return bad(
+                return Err(wrong_type(
                     path,
-                    format!("has a key of type {}; JSON keys are str", type_name(&k)),
-                );
+                    format!(
+                        "{path} has a key of type {}; JSON keys are str",
+                        type_name(&k)
+                    ),
+                ));
             };
             let Ok(key) = key.to_cow() else {
                 return bad(path, "has a key that is not valid UTF-8 text".into());
@@ -108,13 +111,13 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Falli
         // str(Decimal) is exact: "150000.50", "1E+2"; NaN and Infinity are refused below.
         return number_from_text(&obj.str()?.to_string(), path);
     }
-    bad(
+    Err(wrong_type(
         path,
         format!(
-            "has type {}; use dict, list, str, int, float, Decimal, bool or None",
+            "{path} has type {}; use dict, list, str, int, float, Decimal, bool or None",
             type_name(obj)
         ),
-    )
+    ))
 }
 
 fn number_from_text(text: &str, path: &str) -> Fallible<Value> {

@@ -28,7 +28,15 @@ use doku::error::{Error, ErrorKind};
 /// exception that is already set up (raised as is, e.g. `KeyboardInterrupt` in `__str__`).
 pub(crate) enum Fail {
     Doku(Error),
+    /// An argument of the wrong Python type: an `invalid_input` core error raised as
+    /// `doku_direct.InvalidTypeError`, which is also a `TypeError` (as Python code expects).
+    WrongType(Error),
     Py(PyErr),
+}
+
+/// An argument of the wrong Python type, named by `field` (`body.order.amount`).
+pub(crate) fn wrong_type(field: &str, message: String) -> Fail {
+    Fail::WrongType(Error::invalid_input(field, message))
 }
 
 impl From<Error> for Fail {
@@ -50,7 +58,7 @@ static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The Python exception for a core error: an instance of the class `doku_direct.errors`
 /// maps `e.kind()` to, carrying every field of the C last-error JSON.
-fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
+fn to_pyerr(py: Python<'_>, e: &Error, wrong_type: bool) -> PyErr {
     let raise = || -> PyResult<PyErr> {
         let from_native = FROM_NATIVE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py
@@ -66,6 +74,7 @@ fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
             e.http_status(),
             e.request_id(),
             e.body(),
+            wrong_type,
         ))?;
         Ok(PyErr::from_value(exc))
     };
@@ -77,7 +86,8 @@ fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
 pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> Fallible<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(Fail::Doku(e))) => Err(to_pyerr(py, &e)),
+        Ok(Err(Fail::Doku(e))) => Err(to_pyerr(py, &e, false)),
+        Ok(Err(Fail::WrongType(e))) => Err(to_pyerr(py, &e, true)),
         Ok(Err(Fail::Py(e))) => Err(e),
         Err(payload) => {
             let detail = payload
@@ -92,7 +102,7 @@ pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> Fallible<T>) -> PyRes
                      no state was changed"
                 ),
             );
-            Err(to_pyerr(py, &e))
+            Err(to_pyerr(py, &e, false))
         }
     }
 }
@@ -108,11 +118,10 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// A required `str` argument; anything else is an `invalid_input` error naming it.
 pub(crate) fn arg_str(obj: &Bound<'_, PyAny>, name: &str) -> Fallible<PyBackedStr> {
     if !obj.is_instance_of::<PyString>() {
-        return Err(Error::invalid_input(
+        return Err(wrong_type(
             name,
             format!("{name} must be str, not {}", type_name(obj)),
-        )
-        .into());
+        ));
     }
     obj.extract::<PyBackedStr>().map_err(|_| {
         Error::invalid_input(
@@ -159,11 +168,10 @@ pub(crate) fn arg_bytes(obj: &Bound<'_, PyAny>, name: &str, hint: &str) -> Falli
     if obj.is_instance_of::<PyString>() {
         return Ok(Bytes::Str(arg_str(obj, name)?));
     }
-    Err(Error::invalid_input(
+    Err(wrong_type(
         name,
         format!("{name} must be bytes or str, not {}{hint}", type_name(obj)),
-    )
-    .into())
+    ))
 }
 
 /// The precomputed key for a `secret_key` argument (`str` or `bytes`), cached per thread.
@@ -176,19 +184,20 @@ pub(crate) fn opt_u64(obj: Option<&Bound<'_, PyAny>>, name: &str) -> Fallible<Op
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
-    let what = if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
-        if let Ok(n) = obj.extract::<u64>() {
-            return Ok(Some(n));
-        }
-        obj.repr()?.to_string()
-    } else {
-        type_name(obj)
-    };
-    Err(Error::invalid_input(
-        name,
-        format!("{name} must be a non-negative int (got {what})"),
-    )
-    .into())
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(wrong_type(
+            name,
+            format!("{name} must be a non-negative int, not {}", type_name(obj)),
+        ));
+    }
+    match obj.extract::<u64>() {
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(Error::invalid_input(
+            name,
+            format!("{name} must be a non-negative int (got {})", obj.repr()?),
+        )
+        .into()),
+    }
 }
 
 /// Bodies at least this large are hashed with the GIL released: below it, releasing and

@@ -6,7 +6,10 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use super::convert::{to_py, to_value};
-use super::{arg_bytes, arg_str, guard, opt_u64, sign_key, type_name, Fallible, RELEASE_GIL_BYTES};
+use super::{
+    arg_bytes, arg_str, guard, opt_u64, sign_key, type_name, wrong_type, Fallible,
+    RELEASE_GIL_BYTES,
+};
 use doku::clock::SystemClock;
 use doku::error::Error;
 use doku::notification::{self, Inquiry, InquiryAnswer, Notification, VerifyOptions};
@@ -21,8 +24,9 @@ const SIGNED: [&str; 4] = ["Client-Id", "Request-Id", "Request-Timestamp", "Sign
 /// (Flask's, Django's and Starlette's headers, `http.server`'s `self.headers`), or from
 /// `(name, value)` pairs.
 fn header_pairs(headers: &Bound<'_, PyAny>) -> Fallible<Vec<(PyBackedStr, PyBackedStr)>> {
+    // Every refusal here is about the headers' Python type.
     let bad = |what: String| -> Fallible<Vec<(PyBackedStr, PyBackedStr)>> {
-        Err(Error::invalid_input("headers", format!("headers {what}")).into())
+        Err(wrong_type("headers", format!("headers {what}")))
     };
     let mut pairs = Vec::with_capacity(SIGNED.len());
     if let Ok(dict) = headers.cast::<PyDict>() {
