@@ -67,10 +67,13 @@ header-check:
 	  rm -f $$tmp; echo "include/doku.h is up to date"
 
 # libdoku never links an HTTP server: the core's dependency tree has no hyper or tokio.
+# The tests run without the bench targets (`--all-targets` would run benches/sign.rs and
+# sandbox/benches/load.rs in debug mode and print numbers nobody checks): benchmarks run
+# only under `make bench`. They still compile in `make test`: clippy --all-targets builds them.
 rust-test:
 	@if $(CARGO) tree -p doku-direct -e normal,build | grep -E ' (hyper|tokio)[- ]'; then \
 	  echo "libdoku's dependency tree holds the emulator's HTTP stack"; exit 1; fi
-	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --lib --bins --tests --examples
 	$(CARGO) test --workspace --doc
 
 # libdoku.so and libdoku.a for C, PHP and POS consumers.

@@ -4,7 +4,7 @@
 //! One `ureq::Agent` per client (connection reuse); the constructor does no I/O. A request
 //! body is serialised once; those exact bytes are hashed, signed and sent. Retries happen
 //! only on connect errors, timeouts, broken connections and 5xx, with exponential backoff
-//! and jitter, and always with the same Request-Id, so DOKU's idempotency (409 + original
+//! and jitter ([`retry_delay`]), and always with the same Request-Id, so DOKU's idempotency (409 + original
 //! body) makes a retry safe. A 409 is returned as the original response, flagged `replay`.
 
 use std::fmt;
@@ -326,7 +326,7 @@ impl Client {
                 },
                 delay,
             });
-            std::thread::sleep(delay);
+            self.config.sleeper.sleep(delay);
             attempt += 1;
         }
     }
@@ -468,10 +468,90 @@ impl Client {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.config.retry_backoff.as_millis() as u64;
-        let exp = base.saturating_mul(1u64 << attempt.min(16)).min(8_000);
-        // Equal jitter: half fixed, half random, so retries from many clients spread out.
-        Duration::from_millis(exp / 2 + fastrand::u64(0..=exp / 2))
+        retry_delay(
+            self.config.retry_backoff,
+            attempt + 1,
+            self.config.jitter.as_ref(),
+        )
+    }
+}
+
+/// The longest wait between two attempts, whatever the base delay and the attempt number.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_millis(8_000);
+
+/// The wait before retry number `retry` (1 for the first retry), in whole milliseconds:
+/// "equal jitter" on a capped exponential, so retries from many clients spread out.
+///
+/// ```text
+/// ceiling = min(base * 2^(retry - 1), 8000 ms)     (the exponent stops growing at 2^16)
+/// delay   = ceiling / 2 + jitter(ceiling / 2)      (integer halves; jitter in 0..=ceiling/2)
+/// ```
+///
+/// So the delay lies in `[ceiling / 2, ceiling]` and never exceeds [`MAX_RETRY_DELAY`]; a
+/// `jitter` that returns more than it was asked for is clamped.
+///
+/// ```
+/// use std::time::Duration;
+/// use doku::client::retry_delay;
+/// let base = Duration::from_millis(500);
+/// // Jitter pinned to its largest value: 500 ms, 1 s, 2 s, 4 s, 8 s, then 8 s.
+/// assert_eq!(retry_delay(base, 1, &|max: u64| max), Duration::from_millis(500));
+/// assert_eq!(retry_delay(base, 6, &|max: u64| max), Duration::from_secs(8));
+/// // Pinned to zero: half of that.
+/// assert_eq!(retry_delay(base, 3, &|_: u64| 0), Duration::from_secs(1));
+/// ```
+pub fn retry_delay(base: Duration, retry: u32, jitter: &dyn Jitter) -> Duration {
+    let cap = MAX_RETRY_DELAY.as_millis() as u64;
+    let base = u64::try_from(base.as_millis()).unwrap_or(u64::MAX);
+    let shift = retry.saturating_sub(1).min(16);
+    let ceiling = base.saturating_mul(1u64 << shift).min(cap);
+    let half = ceiling / 2;
+    Duration::from_millis(half + jitter.millis(half).min(half))
+}
+
+/// The random part of the retry backoff. Injected through [`Config::with_jitter`] so a test
+/// can pin it; any `Fn(u64) -> u64 + Send + Sync` closure is one.
+pub trait Jitter: Send + Sync {
+    /// A number of milliseconds in `0..=max_ms` (a larger value is clamped to `max_ms`).
+    fn millis(&self, max_ms: u64) -> u64;
+}
+
+impl<F: Fn(u64) -> u64 + Send + Sync> Jitter for F {
+    fn millis(&self, max_ms: u64) -> u64 {
+        self(max_ms)
+    }
+}
+
+/// Uniform jitter from `fastrand` (the default).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RandomJitter;
+
+impl Jitter for RandomJitter {
+    fn millis(&self, max_ms: u64) -> u64 {
+        fastrand::u64(0..=max_ms)
+    }
+}
+
+/// How the client waits between attempts. Injected through [`Config::with_sleeper`] so a
+/// test can record the delays instead of waiting; any `Fn(Duration) + Send + Sync` closure
+/// is one.
+pub trait Sleeper: Send + Sync {
+    fn sleep(&self, delay: Duration);
+}
+
+impl<F: Fn(Duration) + Send + Sync> Sleeper for F {
+    fn sleep(&self, delay: Duration) {
+        self(delay)
+    }
+}
+
+/// `std::thread::sleep` (the default).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThreadSleeper;
+
+impl Sleeper for ThreadSleeper {
+    fn sleep(&self, delay: Duration) {
+        std::thread::sleep(delay)
     }
 }
 

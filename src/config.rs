@@ -7,11 +7,13 @@
 //! ignored, and so is a key given twice in one object (the error names it, never its value).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::channel::OperationTable;
+use crate::client::{Jitter, RandomJitter, Sleeper, ThreadSleeper};
 use crate::error::{Error, Result};
 use crate::signature::SigningKey;
 
@@ -56,8 +58,13 @@ pub struct Config {
     pub timeout: Duration,
     /// Extra attempts after the first, on connect errors, timeouts and 5xx only.
     pub retries: u32,
-    /// Base delay before the first retry; doubled each time, with jitter, capped at 8 s.
+    /// Base delay before the first retry; doubled each time, with jitter, capped at 8 s
+    /// (the formula: [`crate::client::retry_delay`]).
     pub retry_backoff: Duration,
+    /// The random part of the backoff ([`RandomJitter`] by default).
+    pub jitter: Arc<dyn Jitter>,
+    /// How the client waits between attempts ([`ThreadSleeper`] by default).
+    pub sleeper: Arc<dyn Sleeper>,
     pub proxy: Option<String>,
     pub response_signature: ResponseSignaturePolicy,
     pub operations: OperationTable,
@@ -132,6 +139,8 @@ impl Config {
             timeout: Duration::from_secs(30),
             retries: 2,
             retry_backoff: Duration::from_millis(500),
+            jitter: Arc::new(RandomJitter),
+            sleeper: Arc::new(ThreadSleeper),
             proxy: None,
             response_signature: ResponseSignaturePolicy::default(),
             operations: OperationTable::default(),
@@ -142,6 +151,18 @@ impl Config {
     /// Installs a log hook (logging is off otherwise).
     pub fn with_log(mut self, hook: impl Fn(&LogEvent<'_>) + Send + Sync + 'static) -> Self {
         self.log = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// Replaces the backoff's random part (tests pin it: `|max| max`, `|_| 0`).
+    pub fn with_jitter(mut self, jitter: impl Jitter + 'static) -> Self {
+        self.jitter = Arc::new(jitter);
+        self
+    }
+
+    /// Replaces the wait between attempts (tests record the delays instead of sleeping).
+    pub fn with_sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
+        self.sleeper = Arc::new(sleeper);
         self
     }
 

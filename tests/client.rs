@@ -738,7 +738,8 @@ fn a_keep_alive_connection_closed_by_the_server_is_not_reused() {
     ]);
     let c = client(&server, json!({}));
     c.alfa_payment_code(&alfa(), &no_opts()).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
+    // Wait for the event (the server has shut the connection down), not a fixed time.
+    server.wait_for_closed(1);
     c.check_status("INV-20210125-0001", &no_opts()).unwrap();
     assert_eq!(server.requests().len(), 2);
     assert_eq!(server.connections(), 2);

@@ -483,15 +483,22 @@ fn body_too_large_is_413() {
 
 #[test]
 fn replay_answers_409_with_the_original_body() {
-    let sb = start(SandboxConfig::default().merchant(merchant(None)));
-    let c = client(&sb);
+    // One injected clock for the sandbox and the client: the replay happens a second
+    // later by advancing it, not by sleeping, so its fresh Response-Timestamp differs.
+    let clock = Arc::new(ManualClock::now());
+    let sb = start(
+        SandboxConfig::default()
+            .merchant(merchant(None))
+            .clock(clock.clone()),
+    );
+    let c = Client::with_sources(client_config(&sb), clock.clone(), Arc::new(UuidV4)).unwrap();
     let body = alfa_body(&invoice("replay"));
     let first = c
         .alfa_payment_code(&body, &with_id("req-replay-1"))
         .unwrap();
     assert_eq!(first.status, 200);
     assert!(!first.replay && first.signature_verified);
-    std::thread::sleep(Duration::from_millis(1100));
+    clock.advance(Duration::from_secs(1));
     let again = c
         .alfa_payment_code(&body, &with_id("req-replay-1"))
         .unwrap();

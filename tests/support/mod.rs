@@ -14,9 +14,9 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use doku::{Clock, Component, SigningKey, SystemClock};
 
@@ -130,12 +130,16 @@ struct State {
     otherwise: Action,
     requests: Vec<Recorded>,
     connections: usize,
+    /// Connections the server has shut down so far.
+    closed: usize,
 }
 
 /// The fake DOKU. Dropping it stops accepting connections.
 pub struct Server {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    /// Signalled whenever the server shuts a connection down.
+    closed: Arc<Condvar>,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
 }
@@ -166,10 +170,12 @@ impl Server {
             otherwise,
             requests: Vec::new(),
             connections: 0,
+            closed: 0,
         }));
+        let closed = Arc::new(Condvar::new());
         let stop = Arc::new(AtomicBool::new(false));
         let accept = {
-            let (state, stop) = (state.clone(), stop.clone());
+            let (state, stop, closed) = (state.clone(), stop.clone(), closed.clone());
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -181,14 +187,19 @@ impl Server {
                         s.connections += 1;
                         s.connections - 1
                     };
-                    let state = state.clone();
-                    thread::spawn(move || serve(stream, id, &state));
+                    let (state, closed) = (state.clone(), closed.clone());
+                    thread::spawn(move || {
+                        serve(stream, id, &state);
+                        lock(&state).closed += 1;
+                        closed.notify_all();
+                    });
                 }
             })
         };
         Server {
             addr,
             state,
+            closed,
             stop,
             accept: Some(accept),
         }
@@ -207,6 +218,26 @@ impl Server {
     /// How many TCP connections were accepted so far.
     pub fn connections(&self) -> usize {
         lock(&self.state).connections
+    }
+
+    /// Waits (at most 10 s, then panics) until the server has shut down `n` connections:
+    /// an event to wait for instead of sleeping.
+    pub fn wait_for_closed(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut s = lock(&self.state);
+        while s.closed < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "the server closed {} of {n} connections",
+                s.closed
+            );
+            s = self
+                .closed
+                .wait_timeout(s, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 }
 

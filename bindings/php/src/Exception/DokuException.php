@@ -67,6 +67,17 @@ class DokuException extends \RuntimeException
         );
     }
 
+    /**
+     * True when libdoku could not tell whether DOKU acted on the request: its error kind is
+     * `timeout` (call `Client::checkStatus`, or retry with the same `request_id`). False for
+     * every other kind: a validation, config or input error was refused before sending, and
+     * an API error is DOKU's own answer. libdoku decides the kind; this only reads it.
+     */
+    public function outcomeUnknown(): bool
+    {
+        return $this->kind === TimeoutException::KIND;
+    }
+
     public function getKind(): string
     {
         return $this->kind;

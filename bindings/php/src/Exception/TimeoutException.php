@@ -12,10 +12,4 @@ namespace Doku\Direct\Exception;
 class TimeoutException extends DokuException
 {
     public const KIND = 'timeout';
-
-    /** Always true: a timeout never tells whether DOKU acted on the request. */
-    public function outcomeUnknown(): bool
-    {
-        return true;
-    }
 }
