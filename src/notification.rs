@@ -328,6 +328,93 @@ pub struct InquiryAnswer<'a> {
     pub status: &'a str,
 }
 
+impl<'a> InquiryAnswer<'a> {
+    /// Reads `{"invoice_number": "...", "amount": 150000, "status": "success"}`, the
+    /// answer as the C (`answer_json`) and Python (keyword arguments) surfaces pass it; a
+    /// missing or mistyped field is `invalid_input` naming `answer.<field>`.
+    pub fn from_json(answer: &'a Value) -> Result<InquiryAnswer<'a>> {
+        let text = |name: &str| -> Result<&'a str> {
+            answer.get(name).and_then(Value::as_str).ok_or_else(|| {
+                Error::invalid_input(
+                    format!("answer.{name}"),
+                    format!("answer.{name} must be a string"),
+                )
+            })
+        };
+        let amount = answer
+            .get("amount")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "answer.amount",
+                    "answer.amount must be a non-negative integer (IDR)",
+                )
+            })?;
+        Ok(InquiryAnswer {
+            invoice_number: text("invoice_number")?,
+            amount,
+            status: text("status")?,
+        })
+    }
+}
+
+/// Request headers given as JSON (the C surface's `headers_json`): an object
+/// `{"Name": "value"}` or an array of `["Name", "value"]` pairs, as received.
+pub fn headers_from_json(json: &str) -> Result<Vec<(String, String)>> {
+    let v = crate::validate::parse_json(json.as_bytes(), "headers_json")?;
+    let bad = || {
+        Error::invalid_input(
+            "headers_json",
+            "headers_json must be an object of strings or an array of [name, value] string pairs",
+        )
+    };
+    match v {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                _ => Err(bad()),
+            })
+            .collect(),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item.as_array().map(Vec::as_slice) {
+                Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+                _ => Err(bad()),
+            })
+            .collect(),
+        _ => Err(bad()),
+    }
+}
+
+/// The freshness tolerance of `{"tolerance_secs": N}` (the C surface's `options_json`);
+/// `None` (no JSON, or the key absent or null) disables the check. Unknown keys are refused.
+pub fn tolerance_from_json(json: Option<&str>) -> Result<Option<u64>> {
+    let Some(json) = json else { return Ok(None) };
+    let v = crate::validate::parse_json(json.as_bytes(), "options_json")?;
+    let Some(obj) = v.as_object() else {
+        return Err(Error::invalid_input(
+            "options_json",
+            "options_json must be an object",
+        ));
+    };
+    if let Some(k) = obj.keys().find(|k| *k != "tolerance_secs") {
+        return Err(Error::invalid_input(
+            format!("options.{k}"),
+            format!("unknown option {k:?}; known options: tolerance_secs"),
+        ));
+    }
+    match obj.get("tolerance_secs") {
+        None | Some(Value::Null) => Ok(None),
+        Some(t) => t.as_u64().map(Some).ok_or_else(|| {
+            Error::invalid_input(
+                "options.tolerance_secs",
+                "tolerance_secs must be a non-negative integer",
+            )
+        }),
+    }
+}
+
 /// The signed reply to an inquiry: send `headers` and exactly `body`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedReply {

@@ -4,67 +4,11 @@ use std::ffi::c_char;
 
 use serde_json::Value;
 
-use super::{arg_body, arg_out, arg_str, doku_status, guard, opt_str, write_string, FfiResult};
+use super::{arg_body, arg_out, arg_str, doku_status, guard, opt_str, write_string};
 use crate::clock::SystemClock;
-use crate::error::Error;
 use crate::notification::{self, Inquiry, InquiryAnswer, VerifyOptions};
 use crate::signature::SigningKey;
 use crate::validate;
-
-/// Headers as JSON: an object `{"Name": "value"}` or an array of `["Name", "value"]` pairs.
-fn parse_headers(json: &str) -> FfiResult<Vec<(String, String)>> {
-    let v = validate::parse_json(json.as_bytes(), "headers_json")?;
-    let bad = || {
-        Error::invalid_input(
-            "headers_json",
-            "headers_json must be an object of strings or an array of [name, value] string pairs",
-        )
-    };
-    let pairs = match v {
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k, s)),
-                _ => Err(bad()),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| match item.as_array().map(Vec::as_slice) {
-                Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
-                _ => Err(bad()),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        _ => return Err(bad().into()),
-    };
-    Ok(pairs)
-}
-
-/// `{"tolerance_secs": N}` (optional; NULL or absent disables the freshness check).
-fn parse_tolerance(json: Option<&str>) -> FfiResult<Option<u64>> {
-    let Some(json) = json else { return Ok(None) };
-    let v = validate::parse_json(json.as_bytes(), "options_json")?;
-    let Some(obj) = v.as_object() else {
-        return Err(Error::invalid_input("options_json", "options_json must be an object").into());
-    };
-    if let Some(k) = obj.keys().find(|k| *k != "tolerance_secs") {
-        return Err(Error::invalid_input(
-            format!("options.{k}"),
-            format!("unknown option {k:?}; known options: tolerance_secs"),
-        )
-        .into());
-    }
-    match obj.get("tolerance_secs") {
-        None | Some(Value::Null) => Ok(None),
-        Some(t) => t.as_u64().map(Some).ok_or_else(|| {
-            Error::invalid_input(
-                "options.tolerance_secs",
-                "tolerance_secs must be a non-negative integer",
-            )
-            .into()
-        }),
-    }
-}
 
 /// Shared argument handling of the two verify functions.
 ///
@@ -97,12 +41,12 @@ unsafe fn verify_call(
             )
         };
         let body = body.ok_or_else(|| super::null_argument("body"))?;
-        let headers = parse_headers(headers)?;
+        let headers = notification::headers_from_json(headers)?;
         let key = SigningKey::new(secret.as_bytes())?;
         let opts = VerifyOptions {
             path,
             client_id,
-            tolerance_secs: parse_tolerance(options)?,
+            tolerance_secs: notification::tolerance_from_json(options)?,
         };
         let json = f(&headers, body, &key, &opts).map_err(|e| {
             if e.field() == Some("path") {
@@ -248,30 +192,9 @@ pub unsafe extern "C" fn doku_inquiry_reply(
         };
         let inquiry = Inquiry::from_json(inquiry)?;
         let answer = validate::parse_json(answer.as_bytes(), "answer_json")?;
-        let field = |name: &str| -> crate::Result<&str> {
-            answer.get(name).and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid_input(
-                    format!("answer.{name}"),
-                    format!("answer.{name} must be a string"),
-                )
-            })
-        };
-        let amount = answer
-            .get("amount")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| {
-                Error::invalid_input(
-                    "answer.amount",
-                    "answer.amount must be a non-negative integer",
-                )
-            })?;
         let reply = notification::inquiry_reply(
             &inquiry,
-            &InquiryAnswer {
-                invoice_number: field("invoice_number")?,
-                amount,
-                status: field("status")?,
-            },
+            &InquiryAnswer::from_json(&answer)?,
             &SigningKey::new(secret.as_bytes())?,
             path,
             &SystemClock,

@@ -203,7 +203,8 @@ def test_direct_inquiry_and_signed_reply() -> None:
         doku_direct.inquiry_reply(
             inquiry, invoice_number="INV", amount=-5, status="success", secret_key=SECRET, inquiry_path=path
         )
-    assert e.value.field == "amount"
+    # The core's rule and field, as C's answer_json and PHP report them.
+    assert e.value.field == "answer.amount"
     with pytest.raises(doku_direct.InvalidInputError) as e:
         doku_direct.inquiry_reply(
             {"request_id": "x"},  # type: ignore[typeddict-item]

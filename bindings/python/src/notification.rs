@@ -11,7 +11,6 @@ use super::{
     RELEASE_GIL_BYTES,
 };
 use doku::clock::SystemClock;
-use doku::error::Error;
 use doku::notification::{self, Inquiry, InquiryAnswer, Notification, VerifyOptions};
 
 const BODY_HINT: &str = "; pass the raw request body (Flask: request.get_data(), Django: \
@@ -241,15 +240,13 @@ pub(super) fn inquiry_reply<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let reply = guard(py, || {
         let inquiry = Inquiry::from_json(&to_value(inquiry, "inquiry")?.to_string())?;
-        let invoice_number = arg_str(invoice_number, "invoice_number")?;
-        let status = arg_str(status, "status")?;
-        let amount = opt_u64(Some(amount), "amount")?
-            .ok_or_else(|| Error::invalid_input("amount", "amount must be an int (IDR)"))?;
-        let answer = InquiryAnswer {
-            invoice_number: &invoice_number,
-            amount,
-            status: &status,
-        };
+        // The answer's rules are the core's (the same as C's answer_json).
+        let answer = serde_json::json!({
+            "invoice_number": to_value(invoice_number, "invoice_number")?,
+            "amount": to_value(amount, "amount")?,
+            "status": to_value(status, "status")?,
+        });
+        let answer = InquiryAnswer::from_json(&answer)?;
         let key = sign_key(secret_key)?;
         let path = arg_str(inquiry_path, "inquiry_path")?;
         Ok(notification::inquiry_reply(
