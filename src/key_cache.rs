@@ -36,19 +36,19 @@ pub fn with_key<R, E: From<Error>>(
 }
 
 /// Whether two secrets are equal, in time that depends only on their lengths. `subtle`
-/// compares eight bytes at a time: its byte-slice comparison pays an optimisation barrier
-/// per byte, on every `doku_sign`.
+/// compares sixteen bytes at a time: its byte-slice comparison pays an optimisation
+/// barrier per byte, on every `doku_sign`.
 fn same_secret(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     let word = |chunk: &[u8]| {
-        let mut w = [0u8; 8];
+        let mut w = [0u8; 16];
         w[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(w)
+        u128::from_le_bytes(w)
     };
-    a.chunks(8)
-        .zip(b.chunks(8))
+    a.chunks(16)
+        .zip(b.chunks(16))
         .fold(Choice::from(1), |same, (x, y)| {
             same & word(x).ct_eq(&word(y))
         })
@@ -78,9 +78,9 @@ mod tests {
 
     #[test]
     fn secrets_are_compared_whole() {
-        let long = b"0123456789abcdefXYZ";
+        let long = b"0123456789abcdef0123456789abcdefXYZ";
         assert!(same_secret(long, long));
-        assert!(!same_secret(long, &long[..18]));
+        assert!(!same_secret(long, &long[..34]));
         for i in 0..long.len() {
             let mut other = *long;
             other[i] ^= 1;
