@@ -137,19 +137,19 @@ impl OperationTable {
     }
 }
 
+/// The bytes an id keeps as they are in its path segment: the RFC 3986 unreserved set
+/// `A-Z a-z 0-9 - . _ ~`. Everything else (including every non-ASCII byte) is escaped.
+const SEGMENT_KEEPS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes an id for use as one path segment (`/orders/v1/status/{id}`): every
-/// byte outside `A-Z a-z 0-9 - . _ ~` is encoded, so an id can never add a path segment,
-/// a query or a line break to the signed Request-Target.
+/// byte outside `A-Z a-z 0-9 - . _ ~` is encoded (`%2F`, upper-case hex), so an id can
+/// never add a path segment, a query or a line break to the signed Request-Target.
 pub fn encode_path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(id, SEGMENT_KEEPS).to_string()
 }
 
 #[cfg(test)]
@@ -184,5 +184,23 @@ mod tests {
     fn ids_cannot_escape_their_segment() {
         assert_eq!(encode_path_segment("INV-1_a.b~"), "INV-1_a.b~");
         assert_eq!(encode_path_segment("a/b?c\n"), "a%2Fb%3Fc%0A");
+        // Exactly the unreserved ASCII bytes stay; every other byte is escaped.
+        let all: String = (0u8..0x80).map(char::from).chain(['é']).collect();
+        let kept: String = all
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "-._~".contains(*c))
+            .collect();
+        let encoded = encode_path_segment(&all);
+        assert_eq!(
+            encoded.replace(|c: char| c != '%', "").len(),
+            0x80 - kept.len() + 2
+        );
+        assert_eq!(
+            percent_encoding::percent_decode_str(&encoded)
+                .decode_utf8()
+                .unwrap(),
+            all
+        );
+        assert!(encoded.ends_with("%C3%A9"));
     }
 }

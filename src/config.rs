@@ -177,14 +177,21 @@ impl Config {
         // The same parser as request bodies: line and column on a syntax error, and a
         // repeated key refused (`"secret_key": "a", "secret_key": "b"` would otherwise let
         // the last value win silently). The error names the key, never its value.
-        let v = crate::validate::parse_received_json(json.as_bytes(), "config")
+        crate::signature::check_body_size(json.as_bytes())
             .map_err(|e| Error::config("config", e.message()))?;
-        if let Some(r) = crate::validate::find_repeated_key(json.as_bytes()) {
-            return Err(Error::config(
-                r.path.clone(),
-                format!("config is refused: {r}; give each key once"),
-            ));
-        }
+        let v = match crate::validate::parse_strict(json.as_bytes()) {
+            Ok(v) => v,
+            Err(crate::validate::StrictError::Repeated(r)) => {
+                return Err(Error::config(
+                    r.path.clone(),
+                    format!("config is refused: {r}; give each key once"),
+                ))
+            }
+            Err(crate::validate::StrictError::Syntax(e)) => {
+                let e = crate::validate::syntax_error(json.as_bytes(), "config", &e);
+                return Err(Error::config("config", e.message()));
+            }
+        };
         let Some(obj) = v.as_object() else {
             return Err(Error::config("config", "config must be a JSON object"));
         };

@@ -44,7 +44,7 @@ pub mod error;
 pub mod explain;
 pub mod ffi;
 /// cbindgen:ignore
-mod mac;
+pub mod key_cache;
 /// cbindgen:ignore
 pub mod notification;
 /// cbindgen:ignore
@@ -65,13 +65,6 @@ pub use signature::{
     digest, Component, SigningKey, TimestampKind, MAX_BODY_BYTES, SIGNATURE_PREFIX,
 };
 pub use validate::Schema;
-
-/// Constant-time equality of two byte strings, for the bindings' per-thread key caches
-/// (the Python extension is a crate of its own).
-///
-/// cbindgen:ignore
-#[doc(hidden)]
-pub use mac::ct_eq;
 
 /// The library version, as in `Cargo.toml`.
 ///

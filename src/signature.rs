@@ -3,16 +3,19 @@
 //! returned strings, no `unsafe`.
 //!
 //! The component is never built as a string on the hot path: its lines are fed straight
-//! into the HMAC, and the key's inner and outer pads are computed once per [`SigningKey`].
+//! into the HMAC (the `hmac` crate), whose keyed state, with the inner and outer pads
+//! already absorbed, is computed once per [`SigningKey`] and cloned per call.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use std::fmt;
 
 use crate::error::{Error, Result};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::mac::{self, HmacKey, MessageBuf};
+/// HMAC-SHA256 keyed with a secret: the inner and outer pads are absorbed at keying.
+type HmacSha256 = Hmac<Sha256>;
 
 /// The only accepted signature prefix; compared byte for byte (case-sensitive).
 pub const SIGNATURE_PREFIX: &str = "HMACSHA256=";
@@ -176,35 +179,23 @@ impl<'a> Component<'a> {
         s
     }
 
-    /// The MAC of the component text under `key`. The text is assembled in a stack
-    /// buffer (one contiguous message for the compression loop); a component too long for
-    /// it is assembled on the heap instead.
-    fn mac(&self, key: &HmacKey) -> [u8; 32] {
-        let digest_buf = self.body.map(digest_b64);
-        let digest = digest_buf.as_ref().map(|d| &d[..]);
-        let timestamp_line: &[u8] = match self.timestamp_kind {
+    /// Feeds the component text into `mac`, line by line (no component string is built).
+    fn feed(&self, mac: &mut HmacSha256) {
+        mac.update(b"Client-Id:");
+        mac.update(self.client_id.as_bytes());
+        mac.update(b"\nRequest-Id:");
+        mac.update(self.request_id.as_bytes());
+        mac.update(match self.timestamp_kind {
             TimestampKind::Request => b"\nRequest-Timestamp:",
             TimestampKind::Response => b"\nResponse-Timestamp:",
-        };
-        let parts: [&[u8]; 10] = [
-            b"Client-Id:",
-            self.client_id.as_bytes(),
-            b"\nRequest-Id:",
-            self.request_id.as_bytes(),
-            timestamp_line,
-            self.timestamp.as_bytes(),
-            b"\nRequest-Target:",
-            self.request_target.as_bytes(),
-            if digest.is_some() { b"\nDigest:" } else { b"" },
-            digest.unwrap_or(b""),
-        ];
-        let mut buf = MessageBuf::new();
-        for part in parts {
-            if !buf.push(part) {
-                return key.mac(&parts.concat());
-            }
+        });
+        mac.update(self.timestamp.as_bytes());
+        mac.update(b"\nRequest-Target:");
+        mac.update(self.request_target.as_bytes());
+        if let Some(body) = self.body {
+            mac.update(b"\nDigest:");
+            mac.update(&digest_b64(body));
         }
-        key.mac_buf(&mut buf)
     }
 }
 
@@ -272,31 +263,16 @@ pub fn digest(body: &[u8]) -> String {
 }
 
 fn digest_b64(body: &[u8]) -> [u8; 44] {
-    // The sha2 wrapper hands all full blocks of the body to one compression call.
     base64_32(&Sha256::digest(body).into())
 }
 
-/// Standard base64 (with `=` padding) of a 32-byte hash: the only size we encode on the
-/// hot path. A fixed-size encoder costs a fraction of the general engine's setup; a unit
-/// test checks it against the `base64` crate.
+/// Standard base64 (with `=` padding) of a 32-byte hash or MAC, on the stack.
 fn base64_32(input: &[u8; 32]) -> [u8; 44] {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sextet = |v: u32, shift: u32| ALPHABET[((v >> shift) & 63) as usize];
-    let mut out = [b'='; 44];
-    // Ten whole 3-byte groups, then the last two bytes (one '=' of padding).
-    for i in 0..10 {
-        let v = u32::from(input[3 * i]) << 16
-            | u32::from(input[3 * i + 1]) << 8
-            | u32::from(input[3 * i + 2]);
-        out[4 * i] = sextet(v, 18);
-        out[4 * i + 1] = sextet(v, 12);
-        out[4 * i + 2] = sextet(v, 6);
-        out[4 * i + 3] = sextet(v, 0);
-    }
-    let v = u32::from(input[30]) << 16 | u32::from(input[31]) << 8;
-    out[40] = sextet(v, 18);
-    out[41] = sextet(v, 12);
-    out[42] = sextet(v, 6);
+    let mut out = [0u8; 44];
+    let written = B64
+        .encode_slice(input, &mut out)
+        .expect("32 bytes encode to exactly 44");
+    debug_assert_eq!(written, 44);
     out
 }
 
@@ -304,7 +280,7 @@ fn base64_32(input: &[u8; 32]) -> [u8; 44] {
 /// threads, and its `Debug` never shows the key.
 #[derive(Clone)]
 pub struct SigningKey {
-    key: HmacKey,
+    key: HmacSha256,
 }
 
 impl fmt::Debug for SigningKey {
@@ -323,7 +299,7 @@ impl SigningKey {
             ));
         }
         Ok(SigningKey {
-            key: HmacKey::new(secret_key),
+            key: HmacSha256::new_from_slice(secret_key).expect("HMAC takes keys of any length"),
         })
     }
 
@@ -363,7 +339,7 @@ impl SigningKey {
             )
             .with_field("signature"));
         };
-        if !mac::ct_eq(&component.mac(&self.key), &mac_bytes) {
+        if self.keyed(component).verify_slice(&mac_bytes).is_err() {
             return Err(Error::signature_mismatch(
                 "signature does not match the component (check Client-Id, Request-Id, \
                  timestamp, Request-Target, the exact body bytes and the secret key)",
@@ -377,12 +353,23 @@ impl SigningKey {
     /// it to try malformed components). Not exported: callers sign [`Component`]s.
     pub(crate) fn sign_text(&self, text: &[u8]) -> String {
         let mut out = String::from(SIGNATURE_PREFIX);
-        out.push_str(std::str::from_utf8(&base64_32(&self.key.mac(text))).expect("ASCII"));
+        let mut mac = self.key.clone();
+        mac.update(text);
+        out.push_str(
+            std::str::from_utf8(&base64_32(&mac.finalize().into_bytes().into())).expect("ASCII"),
+        );
         out
     }
 
+    /// A copy of the keyed state that has absorbed `component` (the MAC not yet taken).
+    fn keyed(&self, component: &Component<'_>) -> HmacSha256 {
+        let mut mac = self.key.clone();
+        component.feed(&mut mac);
+        mac
+    }
+
     fn mac_bytes(&self, component: &Component<'_>) -> [u8; 32] {
-        component.mac(&self.key)
+        self.keyed(component).finalize().into_bytes().into()
     }
 }
 
@@ -423,17 +410,6 @@ mod tests {
             }
         }
         assert_eq!(scan(b"/p?x\n"), CONTROL | QUERY);
-    }
-
-    #[test]
-    fn base64_32_matches_the_base64_crate() {
-        let mut x = [0u8; 32];
-        for round in 0..=255u8 {
-            for (i, b) in x.iter_mut().enumerate() {
-                *b = round.wrapping_mul(31).wrapping_add(i as u8 * 7) ^ (i as u8).rotate_left(3);
-            }
-            assert_eq!(&base64_32(&x)[..], B64.encode(x).as_bytes());
-        }
     }
 
     #[test]

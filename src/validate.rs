@@ -257,16 +257,16 @@ impl Schema {
 /// Parses JSON we are about to send or were handed by a caller: invalid JSON is reported
 /// with line and column, and an object that repeats a key is refused (`{"amount": 1,
 /// "amount": 9}` means different things to different parsers; in a payment request that
-/// ambiguity is a defect). The error names the key, its path, line and column.
+/// ambiguity is a defect). The error names the key, its path, line and column. One pass:
+/// the value is built and the keys are checked as the text is read.
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
-    let value = parse_received_json(body, what)?;
-    match find_repeated_key(body) {
-        None => Ok(value),
-        Some(r) => Err(Error::invalid_input(
-            what,
-            format!("{what} is not valid JSON: {r}"),
-        )),
-    }
+    crate::signature::check_body_size(body)?;
+    parse_strict(body).map_err(|e| match e {
+        StrictError::Syntax(e) => syntax_error(body, what, &e),
+        StrictError::Repeated(r) => {
+            Error::invalid_input(what, format!("{what} is not valid JSON: {r}"))
+        }
+    })
 }
 
 /// Parses JSON received from DOKU (notifications, inquiries): as [`parse_json`], but
@@ -274,15 +274,69 @@ pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
 /// is never refused for its formatting.
 pub fn parse_received_json(body: &[u8], what: &str) -> Result<Value> {
     crate::signature::check_body_size(body)?;
-    serde_json::from_slice(body).map_err(|e| {
-        let (line, column) = error_position(body, &e);
-        let reason = e.to_string();
-        let reason = reason.split(" at line ").next().unwrap_or(&reason);
-        Error::invalid_input(
-            what,
-            format!("{what} is not valid JSON: {reason} at line {line} column {column}"),
-        )
-    })
+    serde_json::from_slice(body).map_err(|e| syntax_error(body, what, &e))
+}
+
+/// Why [`parse_strict`] refused a text.
+#[derive(Debug)]
+pub(crate) enum StrictError {
+    /// Not JSON (serde_json's error, with its position).
+    Syntax(serde_json::Error),
+    /// JSON, but an object repeats a key.
+    Repeated(RepeatedKey),
+}
+
+/// The value of the JSON text `body`, refusing the first object that repeats a key. No
+/// size check: callers apply theirs.
+pub(crate) fn parse_strict(body: &[u8]) -> std::result::Result<Value, StrictError> {
+    let trail = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = serde::de::DeserializeSeed::deserialize(UniqueKeys(&trail), &mut de)
+        .and_then(|value| de.end().map(|()| value));
+    let e = match parsed {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let mut trail = trail.into_inner();
+    // Innermost first: the repeated key, then each enclosing key or index. An empty trail
+    // is a syntax error.
+    let key = match trail.first() {
+        Some(Step::Key(k)) => k.clone(),
+        _ => return Err(StrictError::Syntax(e)),
+    };
+    trail.reverse();
+    let mut path = String::new();
+    for step in &trail {
+        match step {
+            Step::Key(k) if path.is_empty() => path.push_str(k),
+            Step::Key(k) => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    Err(StrictError::Repeated(RepeatedKey {
+        key,
+        path,
+        line: e.line(),
+        column: e.column(),
+    }))
+}
+
+/// "`what` is not valid JSON: `reason` at line L column C", where the position is the
+/// one a person needs (see [`error_position`]).
+pub(crate) fn syntax_error(body: &[u8], what: &str, e: &serde_json::Error) -> Error {
+    let (line, column) = error_position(body, e);
+    // serde_json appends its own position to the reason; drop exactly that suffix (built
+    // from `line()`/`column()`, not searched for), since ours may differ.
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let reason = text.strip_suffix(&suffix).unwrap_or(&text);
+    Error::invalid_input(
+        what,
+        format!("{what} is not valid JSON: {reason} at line {line} column {column}"),
+    )
 }
 
 /// A key that appears twice in one JSON object (see [`find_repeated_key`]).
@@ -311,37 +365,13 @@ impl std::fmt::Display for RepeatedKey {
 }
 
 /// The first key that appears twice within one object of the JSON text `body`, or `None`.
-/// This is the strict half of [`parse_json`]: one pass that skips every value and keeps
-/// nothing but the keys of the object being read, so it costs no allocation per value.
-/// Syntax errors are not its business (it answers `None`): parse `body` first.
+/// This is the strict half of [`parse_json`], which finds it in the same pass that builds
+/// the value. Syntax errors are not its business (it answers `None`).
 pub fn find_repeated_key(body: &[u8]) -> Option<RepeatedKey> {
-    let trail = std::cell::RefCell::new(Vec::new());
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let e = serde::de::DeserializeSeed::deserialize(UniqueKeys(&trail), &mut de).err()?;
-    let mut trail = trail.into_inner();
-    // Innermost first: the repeated key, then each enclosing key or index.
-    let key = match trail.first()? {
-        Step::Key(k) => k.clone(),
-        Step::Index(_) => return None,
-    };
-    trail.reverse();
-    let mut path = String::new();
-    for step in &trail {
-        match step {
-            Step::Key(k) if path.is_empty() => path.push_str(k),
-            Step::Key(k) => {
-                path.push('.');
-                path.push_str(k);
-            }
-            Step::Index(i) => path.push_str(&format!("[{i}]")),
-        }
+    match parse_strict(body) {
+        Err(StrictError::Repeated(r)) => Some(r),
+        _ => None,
     }
-    Some(RepeatedKey {
-        key,
-        path,
-        line: e.line(),
-        column: e.column(),
-    })
 }
 
 /// One step of the path to a repeated key, recorded only while its error unwinds.
@@ -350,9 +380,10 @@ enum Step {
     Index(usize),
 }
 
-/// Visits any JSON value and fails on the first object that repeats a key. The trail is
-/// empty until that happens; then the repeated key and every enclosing key or index are
-/// pushed on the way out, so the happy path builds no paths at all.
+/// Builds the [`Value`] of any JSON text (as serde_json's own `Value` visitor does) and
+/// fails on the first object that repeats a key. The trail is empty until that happens;
+/// then the repeated key and every enclosing key or index are pushed on the way out, so
+/// the happy path builds no paths at all.
 #[derive(Clone, Copy)]
 struct UniqueKeys<'a>(&'a std::cell::RefCell<Vec<Step>>);
 
@@ -371,76 +402,168 @@ impl UniqueKeys<'_> {
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys<'_> {
-    type Value = ();
+    type Value = Value;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
+/// With serde_json's `arbitrary_precision` (ours), `deserialize_any` hands a number to
+/// the visitor as a one-entry map under a private key (small integers may still come as
+/// plain numbers). The key is learnt once, from serde_json itself, by reading numbers no
+/// `u64`/`f64` holds exactly, so no private name is written here; `None` when numbers
+/// always arrive as plain numbers.
+fn number_key() -> Option<&'static str> {
+    struct Probe;
+    impl<'de> serde::de::Visitor<'de> for Probe {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let key = map.next_key::<String>()?;
+            map.next_value::<serde::de::IgnoredAny>()?;
+            Ok(key)
+        }
+    }
+    static KEY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        ["0.1", "123456789012345678901234567890"]
+            .into_iter()
+            .find_map(|text| {
+                let mut de = serde_json::Deserializer::from_str(text);
+                serde::Deserializer::deserialize_any(&mut de, Probe)
+                    .ok()
+                    .flatten()
+            })
+    })
+    .as_deref()
+}
+
+/// A map whose first key was already read: hands it out again, then the rest of `map`.
+/// Lets serde_json's [`serde_json::Number`] read a number's map after we looked at its key.
+struct Replay<A> {
+    first: Option<String>,
+    map: A,
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> std::result::Result<Option<K::Value>, A::Error> {
+        match self.first.take() {
+            Some(key) => seed
+                .deserialize(serde::de::IntoDeserializer::into_deserializer(key))
+                .map(Some),
+            None => self.map.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> std::result::Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
 impl<'de> serde::de::Visitor<'de> for UniqueKeys<'_> {
-    type Value = ();
+    type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
-        Ok(())
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(b))
     }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
-        Ok(())
+    fn visit_i64<E>(self, n: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(n))
     }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
-        Ok(())
+    fn visit_u64<E>(self, n: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(n))
     }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
-        Ok(())
+    fn visit_f64<E>(self, n: f64) -> std::result::Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
     }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
-        Ok(())
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
     }
-    fn visit_unit<E>(self) -> std::result::Result<(), E> {
-        Ok(())
+    fn visit_string<E>(self, s: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
         mut seq: A,
-    ) -> std::result::Result<(), A::Error> {
-        let mut i = 0;
-        while self
-            .unwind(seq.next_element_seed(self), || Step::Index(i))?
-            .is_some()
+    ) -> std::result::Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) =
+            self.unwind(seq.next_element_seed(self), || Step::Index(items.len()))?
         {
-            i += 1;
+            items.push(item);
         }
-        Ok(())
+        Ok(Value::Array(items))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<(), A::Error> {
-        let mut seen = std::collections::HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if seen.contains(&key) {
+    ) -> std::result::Result<Value, A::Error> {
+        let mut object = Map::new();
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(Value::Object(object));
+        };
+        if number_key() == Some(first.as_str()) {
+            let number = serde::Deserialize::deserialize(
+                serde::de::value::MapAccessDeserializer::new(Replay {
+                    first: Some(first),
+                    map,
+                }),
+            )?;
+            return Ok(Value::Number(number));
+        }
+        let mut next = Some(first);
+        while let Some(key) = next {
+            if object.contains_key(&key) {
                 let e = serde::de::Error::custom(format_args!(
                     "the key {key:?} appears twice in one object"
                 ));
                 self.0.borrow_mut().push(Step::Key(key));
                 return Err(e);
             }
-            let r = map.next_value_seed(self);
-            self.unwind(r, || Step::Key(key.clone()))?;
-            seen.insert(key);
+            let value = map.next_value_seed(self);
+            let value = self.unwind(value, || Step::Key(key.clone()))?;
+            object.insert(key, value);
+            next = map.next_key::<String>()?;
         }
-        Ok(())
+        Ok(Value::Object(object))
     }
 }
 
-/// serde_json reports a trailing comma where it notices it (at the closing bracket);
-/// a person needs the comma itself, so point there.
+/// serde_json reports a trailing comma where it notices it (at the closing bracket); a
+/// person needs the comma itself, so when the reported position is a `]` or `}` whose
+/// previous non-blank byte is a comma, point there. Only the position and the input are
+/// read, never the wording of serde_json's message.
 fn error_position(body: &[u8], e: &serde_json::Error) -> (usize, usize) {
     let (line, column) = (e.line(), e.column());
-    if !e.to_string().starts_with("trailing comma") || line == 0 {
+    if line == 0 || column == 0 {
         return (line, column);
     }
     let line_start: usize = body
@@ -448,9 +571,15 @@ fn error_position(body: &[u8], e: &serde_json::Error) -> (usize, usize) {
         .take(line - 1)
         .map(|l| l.len() + 1)
         .sum();
-    let offset = (line_start + column.saturating_sub(1)).min(body.len());
-    match body[..offset].iter().rposition(|b| *b == b',') {
-        Some(comma) => {
+    let at = line_start + column - 1;
+    if !matches!(body.get(at), Some(b']' | b'}')) {
+        return (line, column);
+    }
+    match body[..at]
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        Some(comma) if body[comma] == b',' => {
             let line = body[..comma].iter().filter(|b| **b == b'\n').count() + 1;
             let start = body[..comma]
                 .iter()
@@ -461,7 +590,7 @@ fn error_position(body: &[u8], e: &serde_json::Error) -> (usize, usize) {
                 .count();
             (line, column)
         }
-        None => (line, column),
+        _ => (line, column),
     }
 }
 
@@ -810,5 +939,50 @@ fn fmt_cents(c: i128) -> String {
         format!("{}", c / 100)
     } else {
         format!("{}.{:02}", c / 100, c % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_pass_parse_builds_what_serde_json_builds() {
+        let texts: [&[u8]; 5] = [
+            br#"{"z": 1, "a": [1.50, -2e3, 12345678901234567890123, "x", null, true], "m": {}}"#,
+            br#"[{"b": {"c": [[], {}]}}, 0.1, -0]"#,
+            b"\"\\u00e9\\/\"",
+            b"  17  ",
+            br#"{"price": "16.20", "n": 1234567890123456.78}"#,
+        ];
+        for text in texts {
+            let ours = parse_json(text, "request").unwrap();
+            let theirs: Value = serde_json::from_slice(text).unwrap();
+            assert_eq!(ours, theirs);
+            // Same text back: key order and number digits are kept exactly.
+            assert_eq!(ours.to_string(), theirs.to_string());
+        }
+        assert!(
+            parse_json(b"{} x", "request").is_err(),
+            "trailing characters"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_trailing_comma_and_state_the_position_once() {
+        for (text, line, column) in [
+            (&b"{\"a\": 1,}"[..], 1, 8),
+            (b"[1, 2 ,\n\n  ]", 1, 7),
+            (b"{\"a\": \"\xc3\xa9\",\r\n}", 1, 10),
+            (b"{\"a\" 1}", 1, 6),
+        ] {
+            let e = parse_json(text, "request").unwrap_err();
+            let msg = e.message();
+            assert!(
+                msg.ends_with(&format!(" at line {line} column {column}")),
+                "{msg}"
+            );
+            assert_eq!(msg.matches(" at line ").count(), 1, "{msg}");
+        }
     }
 }

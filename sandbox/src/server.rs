@@ -526,21 +526,21 @@ fn check_status(shared: &Shared, auth: &Auth<'_>, raw_id: &str) -> Result<Reply,
 }
 
 /// Decodes `%XX` escapes of one path segment; `None` for bad escapes or non-UTF-8.
+/// Decodes a percent-encoded path segment; `None` for a malformed escape (`%zz`, `%4`)
+/// or bytes that are not UTF-8. The `percent-encoding` crate passes a malformed escape
+/// through unchanged, so every `%` is checked for two hex digits first.
 fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
+    let well_formed = b.iter().enumerate().all(|(i, &c)| {
+        c != b'%' || matches!(b.get(i + 1..i + 3), Some([h, l]) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit())
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|id| id.into_owned())
 }
 
 fn how_to_pay(
@@ -730,6 +730,9 @@ mod tests {
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%4"), None);
         assert_eq!(percent_decode("%FF"), None);
+        assert_eq!(percent_decode("%+1"), None);
+        assert_eq!(percent_decode("50%"), None);
+        assert_eq!(percent_decode("%25%41").as_deref(), Some("%A"));
     }
 
     #[test]

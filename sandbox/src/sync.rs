@@ -21,14 +21,13 @@ pub(crate) fn wait_until<'a, T>(
     let deadline = Instant::now() + timeout;
     let mut guard = lock(m);
     loop {
-        let now = Instant::now();
-        if done(&mut guard) || now >= deadline {
-            return guard;
+        let left = deadline.saturating_duration_since(Instant::now());
+        match cv.wait_timeout_while(guard, left, |value| !done(value)) {
+            Ok((guard, _)) => return guard,
+            // A panic elsewhere poisoned the mutex: the value is still usable, and the
+            // wait goes on for the time that is left (as `lock` does for locking).
+            Err(poisoned) => guard = poisoned.into_inner().0,
         }
-        guard = cv
-            .wait_timeout(guard, deadline - now)
-            .unwrap_or_else(|p| p.into_inner())
-            .0;
     }
 }
 

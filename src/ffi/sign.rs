@@ -1,30 +1,9 @@
 //! `doku_sign`, `doku_verify` and their response-signature variants.
 
-use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
 use super::{arg_body, arg_out, arg_str, doku_status, guard, FfiResult};
 use crate::signature::{Component, SigningKey, SIGNATURE_PREFIX};
-
-thread_local! {
-    /// The last secret key used on this thread with its HMAC pads precomputed: a gateway
-    /// signs with one or a few keys, and this saves two SHA-256 blocks per call.
-    static KEY_CACHE: RefCell<Option<(Vec<u8>, SigningKey)>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with the precomputed key for `secret`, from the thread's cache when it holds
-/// the same secret (compared without early exit).
-fn with_key<R>(secret: &[u8], f: impl FnOnce(&SigningKey) -> FfiResult<R>) -> FfiResult<R> {
-    KEY_CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let hit = matches!(&*cache, Some((k, _)) if crate::mac::ct_eq(k, secret));
-        if !hit {
-            *cache = Some((secret.to_vec(), SigningKey::new(secret)?));
-        }
-        let (_, key) = cache.as_ref().expect("filled above");
-        f(key)
-    })
-}
 
 /// Shared body of the four entry points.
 ///
@@ -70,7 +49,7 @@ unsafe fn component_call(
         } else {
             Component::request(client_id, request_id, timestamp, target, body)
         };
-        with_key(secret.as_bytes(), |key| f(key, &component))
+        crate::key_cache::with_key(secret.as_bytes(), |key| f(key, &component))
     })
 }
 

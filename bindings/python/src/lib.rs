@@ -176,7 +176,7 @@ pub(crate) fn arg_bytes(obj: &Bound<'_, PyAny>, name: &str, hint: &str) -> Falli
 
 /// The precomputed key for a `secret_key` argument (`str` or `bytes`), cached per thread.
 pub(crate) fn sign_key(obj: &Bound<'_, PyAny>) -> Fallible<doku::SigningKey> {
-    Ok(sign::key_for(&arg_bytes(obj, "secret_key", "")?)?)
+    Ok(doku::key_cache::key(&arg_bytes(obj, "secret_key", "")?)?)
 }
 
 /// An optional non-negative `int` argument (`bool` is refused): `None` is `None`.

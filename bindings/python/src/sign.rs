@@ -1,34 +1,10 @@
 //! `sign`, `verify` and their response-signature variants.
 
-use std::cell::RefCell;
-
 use pyo3::prelude::*;
 
 use super::{arg_bytes, arg_str, guard, Bytes, Fallible, RELEASE_GIL_BYTES};
 use doku::error::ErrorKind;
 use doku::signature::{Component, SigningKey};
-
-thread_local! {
-    /// The last secret key used on this thread, with its HMAC pads precomputed: a merchant
-    /// signs with one key, and this saves two SHA-256 blocks per call.
-    static KEY_CACHE: RefCell<Option<(Vec<u8>, SigningKey)>> = const { RefCell::new(None) };
-}
-
-/// The precomputed key for `secret`, from the thread's cache when it holds the same
-/// secret (compared without early exit).
-pub(super) fn key_for(secret: &[u8]) -> doku::Result<SigningKey> {
-    KEY_CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        match &*cache {
-            Some((k, key)) if doku::ct_eq(k, secret) => Ok(key.clone()),
-            _ => {
-                let key = SigningKey::new(secret)?;
-                *cache = Some((secret.to_vec(), key.clone()));
-                Ok(key)
-            }
-        }
-    })
-}
 
 /// The converted arguments of the four functions.
 struct Args {
