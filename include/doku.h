@@ -314,8 +314,8 @@ doku_status doku_inquiry_reply(const char *inquiry_json,
  (`HMACSHA256=<base64>`) to `*out_signature`.
 
  `body == NULL` signs a GET component (no Digest line; `body_len` must be 0); a non-NULL
- `body` of length 0 is an empty POST body. The body is `body_len` bytes of UTF-8 (no NUL
- terminator needed), at most 1 MiB. Text arguments are NUL-terminated UTF-8 and must not
+ `body` of length 0 is an empty POST body. The body is `body_len` bytes, signed as they
+ are (no NUL terminator needed; any bytes, as in Rust and Python), at most 1 MiB. Text arguments are NUL-terminated UTF-8 and must not
  contain line breaks; `request_target` is the path only (`/orders/v1/status/INV-1`).
 
  On success `*out_signature` receives a new string: free it once with

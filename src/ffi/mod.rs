@@ -25,7 +25,6 @@ use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, ErrorKind};
-use crate::signature::MAX_BODY_BYTES;
 
 /// The status every function returns. `DOKU_OK` is 0; see the `DOKU_ERR_*` constants.
 #[allow(non_camel_case_types)]
@@ -157,8 +156,9 @@ pub(crate) unsafe fn opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<Opti
     }
 }
 
-/// A body given as pointer + length: NULL means "no body" (a GET component). The bytes
-/// must be UTF-8 and at most `MAX_BODY_BYTES`.
+/// A body given as pointer + length: NULL means "no body" (a GET component). A body is
+/// bytes, as in Rust and Python: its size limit and everything else about it are the
+/// core's rules, checked there.
 ///
 /// # Safety
 /// `p` is NULL or points to `len` readable bytes that outlive the returned slice.
@@ -177,17 +177,13 @@ pub(crate) unsafe fn arg_body<'a>(
         }
         return Ok(None);
     }
-    if len > MAX_BODY_BYTES {
-        return Err(Error::invalid_input(
-            name,
-            format!("{name} is {len} bytes; the limit is {MAX_BODY_BYTES} bytes"),
-        )
-        .into());
+    if len > isize::MAX as usize {
+        return Err(Error::invalid_input(name, format!("{name}_len {len} is not a length")).into());
     }
     // SAFETY: non-NULL, `len` readable bytes per the caller's contract, len <= isize::MAX.
-    let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
-    utf8(bytes, name)?;
-    Ok(Some(bytes))
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(p.cast::<u8>(), len)
+    }))
 }
 
 /// Checks an out-parameter before any work is done.
