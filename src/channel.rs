@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::validate::Schema;
+use serde_json::Value;
 
 /// HTTP method of an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +97,38 @@ impl Default for OperationTable {
 }
 
 impl OperationTable {
+    /// What every surface checks before sending operation `name`: the body parsed strictly
+    /// (JSON, no repeated key; errors name `request` with line and column) and, for a POST
+    /// operation, its field rules (errors name the JSON path); a GET operation
+    /// (`check_status`) takes `{"id": "..."}`. `Client::call`, C's `doku_validate` and
+    /// Python's `doku_direct.validate` all call this. Returns the operation and the value.
+    pub fn check_request(&self, name: &str, body: &[u8]) -> Result<(&Operation, Value)> {
+        let op = self.get(name)?;
+        let value = crate::validate::parse_json(body, "request")?;
+        self.check_value(op, &value)?;
+        Ok((op, value))
+    }
+
+    /// [`OperationTable::check_request`] for a body already held as a value.
+    pub fn check_value(&self, op: &Operation, value: &Value) -> Result<()> {
+        match op.method {
+            Method::Get => {
+                if value.get("id").and_then(Value::as_str).is_none() {
+                    return Err(Error::invalid_input(
+                        "id",
+                        format!("{} takes {{\"id\": \"...\"}}", op.name),
+                    ));
+                }
+            }
+            Method::Post => {
+                if let Some(schema) = &op.schema {
+                    schema.validate(value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The operation called `name`, or an `invalid_input` error naming `operation` and
     /// listing the known names.
     pub fn get(&self, name: &str) -> Result<&Operation> {

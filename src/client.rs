@@ -181,22 +181,10 @@ impl Client {
     /// then sent exactly as given (so the signature covers the caller's bytes). For a GET
     /// operation (`check_status`) the input is `{"id": "..."}`.
     pub fn call(&self, name: &str, body: &[u8], opts: &RequestOptions) -> Result<Response> {
-        let op = self.config.operations.get(name)?;
-        let value = validate::parse_json(body, "request")?;
+        let (op, value) = self.config.operations.check_request(name, body)?;
         match op.method {
-            Method::Get => {
-                let id = value.get("id").and_then(Value::as_str).ok_or_else(|| {
-                    Error::invalid_input("id", format!("{name} takes {{\"id\": \"...\"}}"))
-                })?;
-                self.check_status(id, opts)
-            }
-            Method::Post => {
-                if let Some(schema) = op.schema {
-                    schema.validate(&value)?;
-                }
-                let path = op.path.clone();
-                self.send(Method::Post, &path, Some(body), opts)
-            }
+            Method::Get => self.check_status(value["id"].as_str().unwrap_or_default(), opts),
+            Method::Post => self.send(Method::Post, &op.path, Some(body), opts),
         }
     }
 
@@ -210,9 +198,7 @@ impl Client {
                 format!("{name} is a GET operation; use check_status"),
             ));
         }
-        if let Some(schema) = op.schema {
-            schema.validate(body)?;
-        }
+        self.config.operations.check_value(op, body)?;
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid_input("request", format!("cannot serialise: {e}")))?;
         self.send(Method::Post, &op.path, Some(&bytes), opts)

@@ -26,6 +26,7 @@ from ._native import (
     inquiry_reply,
     sign,
     sign_response,
+    validate,
     verify,
     verify_inquiry,
     verify_notification,
@@ -55,6 +56,7 @@ from .errors import (
 )
 
 __all__ = [
+    "validate",
     "sign",
     "verify",
     "sign_response",

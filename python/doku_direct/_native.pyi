@@ -33,6 +33,7 @@ SANDBOX_SECRET_KEY: str
 # (status, request_id, response_timestamp, replay, signature_verified, body)
 _ResponseTuple = Tuple[int, str, Optional[str], bool, bool, Any]
 
+def validate(operation: str, body: JsonBody) -> None: ...
 def sign(
     client_id: str,
     request_id: str,

@@ -8,7 +8,6 @@ use super::{
 use crate::channel::{self, Method, OperationTable};
 use crate::client::{Client, RequestOptions, Response};
 use crate::config::Config;
-use crate::validate;
 
 #[allow(non_camel_case_types)]
 /// An opaque, thread-safe DOKU client: one connection pool, one configuration. Create it
@@ -279,11 +278,7 @@ pub unsafe extern "C" fn doku_validate(
                 arg_str(request_json, "request_json")?,
             )
         };
-        let op = OperationTable::default().get(op)?.clone();
-        let value = validate::parse_json(json.as_bytes(), "request")?;
-        if let Some(schema) = op.schema {
-            schema.validate(&value)?;
-        }
+        OperationTable::default().check_request(op, json.as_bytes())?;
         Ok(())
     })
 }

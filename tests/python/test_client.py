@@ -183,3 +183,21 @@ def test_timeouts_in_seconds_as_requests_and_httpx_take_them(stalling_server: St
     with pytest.raises(doku_direct.ConfigError) as zero:
         doku_direct.Client("C", "S", timeout=0)
     assert zero.value.field == "timeout_ms"
+
+
+def test_validate_checks_the_field_rules_without_sending(sb: Sandbox) -> None:
+    body = alfa_body(invoice())
+    assert doku_direct.validate("alfa_payment_code", body) is None
+    assert doku_direct.validate("alfa_payment_code", json.dumps(body).encode()) is None
+    body["order"]["amount"] = 0
+    with pytest.raises(doku_direct.ValidationError) as e:
+        doku_direct.validate("alfa_payment_code", body)
+    assert e.value.field == "order.amount"
+    with pytest.raises(doku_direct.InvalidInputError) as bad_json:
+        doku_direct.validate("alfa_payment_code", b'{"order": {"amount": 1,}}')
+    assert bad_json.value.field == "request" and "line 1" in bad_json.value.message
+    with pytest.raises(doku_direct.InvalidInputError) as unknown:
+        doku_direct.validate("alfa", body)
+    assert unknown.value.field == "operation"
+    assert doku_direct.validate("check_status", {"id": "INV-1"}) is None
+    assert sb.transaction_count() == 0

@@ -175,3 +175,25 @@ impl PyClient {
         )
     }
 }
+
+/// Checks `body` against the field rules of `operation` without sending anything (what
+/// `Client.call` checks first): returns None, or raises ValidationError naming the JSON
+/// path (InvalidInputError for JSON that does not parse, with line and column).
+#[pyfunction]
+pub(super) fn validate(
+    py: Python<'_>,
+    operation: &Bound<'_, PyAny>,
+    body: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    guard(py, || {
+        let operation = arg_str(operation, "operation")?;
+        let table = doku::OperationTable::default();
+        match body_arg(body)? {
+            Body::Raw(bytes) => table.check_request(&operation, &bytes).map(|_| ()),
+            Body::Value(value) => table
+                .get(&operation)
+                .and_then(|op| table.check_value(op, &value)),
+        }
+        .map_err(Into::into)
+    })
+}

@@ -224,6 +224,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         doku_sandbox::policy::DEFAULT_SECRET_KEY,
     )?;
     m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
+    m.add_function(wrap_pyfunction!(client::validate, m)?)?;
     m.add_function(wrap_pyfunction!(sign::verify, m)?)?;
     m.add_function(wrap_pyfunction!(sign::sign_response, m)?)?;
     m.add_function(wrap_pyfunction!(sign::verify_response, m)?)?;
