@@ -549,11 +549,15 @@ struct RawResponse {
     body: Vec<u8>,
 }
 
+/// The longest Request-Id DOKU takes ("max 128 characters"), for the client and the
+/// sandbox alike.
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
+
 fn check_request_id(id: &str) -> Result<()> {
-    if id.is_empty() || id.chars().count() > 128 || id.contains(['\r', '\n']) {
+    if id.is_empty() || id.chars().count() > MAX_REQUEST_ID_CHARS || id.contains(['\r', '\n']) {
         return Err(Error::invalid_input(
             "request_id",
-            "request_id must be 1 to 128 characters with no line break",
+            format!("request_id must be 1 to {MAX_REQUEST_ID_CHARS} characters with no line break"),
         ));
     }
     Ok(())

@@ -23,6 +23,33 @@ pub struct VerifyOptions<'a> {
     pub tolerance_secs: Option<u64>,
 }
 
+/// The four signed headers of a request, as DOKU writes their names.
+pub const SIGNED_HEADER_NAMES: [&str; 4] =
+    ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
+
+/// Why the signed headers cannot be read: one is missing, or appears more than once.
+/// (The sandbox answers each with its own error code; see [`SignedHeaders::parse`].)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderProblem {
+    Missing(&'static str),
+    Repeated(&'static str),
+}
+
+impl From<HeaderProblem> for Error {
+    fn from(p: HeaderProblem) -> Error {
+        match p {
+            HeaderProblem::Missing(name) => Error::invalid_input(
+                format!("headers.{name}"),
+                format!("header {name} is missing"),
+            ),
+            HeaderProblem::Repeated(name) => Error::invalid_input(
+                format!("headers.{name}"),
+                format!("header {name} appears more than once"),
+            ),
+        }
+    }
+}
+
 /// The four signed headers of a DOKU -> merchant request, found case-insensitively.
 /// `Debug` leaves the signature out.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,7 +80,19 @@ impl SignedHeaders {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        const NAMES: [&str; 4] = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
+        Ok(SignedHeaders::parse(headers)?)
+    }
+
+    /// [`SignedHeaders::from_pairs`] with the problem typed: the rule (names matched
+    /// case-insensitively, values trimmed, each header exactly once) for every reader of
+    /// signed headers, the sandbox included.
+    pub fn parse<I, K, V>(headers: I) -> std::result::Result<Self, HeaderProblem>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        const NAMES: [&str; 4] = SIGNED_HEADER_NAMES;
         let mut found: [Option<String>; 4] = Default::default();
         for (k, v) in headers {
             if let Some(i) = NAMES
@@ -61,22 +100,12 @@ impl SignedHeaders {
                 .position(|n| n.eq_ignore_ascii_case(k.as_ref()))
             {
                 if found[i].is_some() {
-                    return Err(Error::invalid_input(
-                        format!("headers.{}", NAMES[i]),
-                        format!("header {} appears more than once", NAMES[i]),
-                    ));
+                    return Err(HeaderProblem::Repeated(NAMES[i]));
                 }
                 found[i] = Some(v.as_ref().trim().to_string());
             }
         }
-        let mut take = |i: usize| {
-            found[i].take().ok_or_else(|| {
-                Error::invalid_input(
-                    format!("headers.{}", NAMES[i]),
-                    format!("header {} is missing", NAMES[i]),
-                )
-            })
-        };
+        let mut take = |i: usize| found[i].take().ok_or(HeaderProblem::Missing(NAMES[i]));
         Ok(SignedHeaders {
             client_id: take(0)?,
             request_id: take(1)?,

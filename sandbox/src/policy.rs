@@ -133,8 +133,8 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const ALFA_ALIAS_PATH: &str = "/alfa-virtual-account/v2/payment-code";
 /// Prefix of the sandbox's own (non-DOKU) endpoints.
 pub const SANDBOX_PREFIX: &str = "/_sandbox/";
-/// Longest Request-Id accepted (DOKU: "max 128 characters").
-pub const MAX_REQUEST_ID_CHARS: usize = 128;
+/// Longest Request-Id accepted (DOKU: "max 128 characters"): the core's rule.
+pub use doku::client::MAX_REQUEST_ID_CHARS;
 /// The longest time a delivery waits before looking at its stop flag or at an injected
 /// clock again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);

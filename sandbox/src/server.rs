@@ -13,6 +13,7 @@ use doku::channel::{CHECK_STATUS, DEFAULT_OPERATIONS};
 use doku::clock::{format_timestamp, parse_timestamp};
 use doku::error::ErrorKind;
 use doku::explain::{self, Verdict};
+use doku::notification::{HeaderProblem, SignedHeaders, SIGNED_HEADER_NAMES};
 use doku::signature::{digest, Component, SigningKey, MAX_BODY_BYTES};
 use doku::validate;
 
@@ -135,13 +136,6 @@ impl Shared {
 struct Headers(Vec<(String, String)>);
 
 impl Headers {
-    fn count(&self, name: &str) -> usize {
-        self.0
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .count()
-    }
-
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -359,22 +353,21 @@ fn authenticate<'a>(
     path: &str,
     body: Option<&[u8]>,
 ) -> Result<Auth<'a>, ApiError> {
-    const NAMES: [&str; 4] = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
-    for name in NAMES {
-        match h.count(name) {
-            0 => return Err(ApiError::missing_header(name)),
-            1 => {}
-            _ => {
-                return Err(ApiError::invalid(
-                    "invalid_header",
-                    format!("header {name} appears more than once"),
-                )
-                .with_field(format!("headers.{name}")))
-            }
-        }
-        if h.get(name).is_some_and(str::is_empty) {
-            return Err(ApiError::missing_header(name));
-        }
+    // Which signed headers are missing or repeated is the core's rule (the one a
+    // merchant's notification handler applies); an empty value also counts as missing here.
+    SignedHeaders::parse(h.0.iter().map(|(k, v)| (k, v))).map_err(|p| match p {
+        HeaderProblem::Missing(name) => ApiError::missing_header(name),
+        HeaderProblem::Repeated(name) => ApiError::invalid(
+            "invalid_header",
+            format!("header {name} appears more than once"),
+        )
+        .with_field(format!("headers.{name}")),
+    })?;
+    if let Some(name) = SIGNED_HEADER_NAMES
+        .into_iter()
+        .find(|name| h.get(name).is_some_and(str::is_empty))
+    {
+        return Err(ApiError::missing_header(name));
     }
     let value = |n: &str| h.get(n).unwrap_or_default();
     let (client_id, request_id, ts, signature) = (

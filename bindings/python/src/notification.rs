@@ -17,7 +17,7 @@ const BODY_HINT: &str = "; pass the raw request body (Flask: request.get_data(),
                          request.body, FastAPI: await request.body()), never a parsed dict";
 
 /// The headers the core reads.
-const SIGNED: [&str; 4] = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
+use doku::notification::SIGNED_HEADER_NAMES as SIGNED;
 
 /// The signed headers of a request: from a `dict`, from any object with `items()`
 /// (Flask's, Django's and Starlette's headers, `http.server`'s `self.headers`), or from
