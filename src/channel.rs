@@ -147,12 +147,10 @@ impl OperationTable {
     /// path must contain `{id}`.
     pub fn set_path(&mut self, name: &str, path: &str) -> Result<()> {
         let field = format!("paths.{name}");
-        if !path.starts_with('/') || path.contains(['?', '#', '\r', '\n', ' ']) {
-            return Err(Error::config(
-                field,
-                format!("path must start with '/' and hold no query, fragment or whitespace (got {path:?})"),
-            ));
-        }
+        // The Request-Target rule of every signed request (a GET path's {id} is allowed:
+        // it is replaced by a percent-encoded segment).
+        crate::signature::check_request_target(path, &field)
+            .map_err(|e| Error::config(field.clone(), e.message()))?;
         let op = self
             .ops
             .iter_mut()

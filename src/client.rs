@@ -214,18 +214,7 @@ impl Client {
         body: Option<&[u8]>,
         opts: &RequestOptions,
     ) -> Result<Response> {
-        if !path.starts_with('/')
-            || path
-                .bytes()
-                .any(|b| matches!(b, b'?' | b'#' | b'\r' | b'\n' | b' '))
-        {
-            return Err(Error::invalid_input(
-                "path",
-                format!(
-                    "path must be the endpoint path only, like /checkout/v1/payment (got {path:?})"
-                ),
-            ));
-        }
+        crate::signature::check_request_target(path, "path")?;
         match (method, body) {
             (Method::Get, Some(_)) => Err(Error::invalid_input(
                 "body",

@@ -120,10 +120,8 @@ impl<'a> Component<'a> {
             (timestamp_name, self.timestamp),
             ("request_target", self.request_target),
         ];
-        let mut target_class = 0;
         for (name, value) in values {
             let class = scan(value.as_bytes());
-            target_class = class;
             if value.is_empty() {
                 return Err(Error::invalid_input(
                     name,
@@ -140,19 +138,7 @@ impl<'a> Component<'a> {
                 ));
             }
         }
-        if !self.request_target.starts_with('/') {
-            return Err(Error::invalid_input(
-                "request_target",
-                "request_target must be the path only, starting with '/' (no scheme or host)",
-            ));
-        }
-        // The loop ends with request_target, so `target_class` is its class.
-        if target_class & QUERY != 0 {
-            return Err(Error::invalid_input(
-                "request_target",
-                "request_target must not carry a query string or fragment",
-            ));
-        }
+        check_request_target(self.request_target, "request_target")?;
         if let Some(body) = self.body {
             check_body_size(body)?;
         }
@@ -240,6 +226,39 @@ fn scan(bytes: &[u8]) -> u8 {
         acc |= CLASS[usize::from(b)];
     }
     acc
+}
+
+/// The rule for a Request-Target, wherever one is given (a signed component, a client's
+/// generic request path, an operation path override): the path alone, starting with `/`,
+/// with no scheme or host, no query or fragment, no space and no control character. A
+/// failure is `invalid_input` naming `field`.
+pub fn check_request_target(target: &str, field: &str) -> Result<()> {
+    if !target.starts_with('/') {
+        return Err(Error::invalid_input(
+            field,
+            format!("{field} must be the path only, starting with '/' (no scheme or host; got {target:?})"),
+        ));
+    }
+    let class = scan(target.as_bytes());
+    if class & CONTROL != 0 {
+        return Err(Error::invalid_input(
+            field,
+            format!("{field} must not contain a line break or other control character"),
+        ));
+    }
+    if class & QUERY != 0 {
+        return Err(Error::invalid_input(
+            field,
+            format!("{field} must not carry a query string or fragment (got {target:?})"),
+        ));
+    }
+    if target.contains(' ') {
+        return Err(Error::invalid_input(
+            field,
+            format!("{field} must not contain a space: send it percent-encoded (got {target:?})"),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`] with an error naming `body`.
