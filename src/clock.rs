@@ -9,9 +9,18 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::error::{Error, Result};
 
-/// A source of the current time, in whole seconds since the Unix epoch.
+/// A source of the current time: one trait for the client, the notification checks and the
+/// sandbox. Implement at least one of the two methods; each defaults to the other.
 pub trait Clock: Send + Sync {
-    fn now_unix(&self) -> i64;
+    /// Whole seconds since the Unix epoch (DOKU's timestamps).
+    fn now_unix(&self) -> i64 {
+        self.now_millis().div_euclid(1000)
+    }
+
+    /// Milliseconds since the Unix epoch (the sandbox's scaled expiry and retry times).
+    fn now_millis(&self) -> i64 {
+        self.now_unix().saturating_mul(1000)
+    }
 }
 
 /// The system clock.
@@ -23,6 +32,13 @@ impl Clock for SystemClock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+
+    fn now_millis(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
             .unwrap_or(0)
     }
 }

@@ -57,11 +57,14 @@ use doku::error::{Error, Result};
 use doku::signature::SigningKey;
 use doku::validate::url_host_and_path;
 
+/// The sandbox's clock is the core's [`doku::Clock`] (one clock trait for the client and
+/// the sandbox); this name is kept for code written against the sandbox.
+pub use doku::Clock as SandboxClock;
 pub use errors::{ApiError, ErrorType};
 pub use notify::NotificationAttempt;
 pub use payment_code::{BinKind, CodeRules};
 pub use state::{Channel, Status};
-pub use time::{ManualClock, SandboxClock};
+pub use time::ManualClock;
 
 use server::{MerchantEntry, Persister, Shared};
 
@@ -185,7 +188,7 @@ pub struct SandboxConfig {
     /// every change.
     pub state_file: Option<PathBuf>,
     /// The sandbox's clock (tests inject a [`ManualClock`]).
-    pub clock: Arc<dyn SandboxClock>,
+    pub clock: Arc<dyn doku::Clock>,
     /// Most connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
     /// Deadline for a request head and, after it, for its body (policy 17); also how long a
@@ -246,7 +249,7 @@ impl SandboxConfig {
         self
     }
 
-    pub fn clock(mut self, clock: Arc<dyn SandboxClock>) -> Self {
+    pub fn clock(mut self, clock: Arc<dyn doku::Clock>) -> Self {
         self.clock = clock;
         self
     }

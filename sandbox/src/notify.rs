@@ -30,8 +30,9 @@ use doku::signature::{Component, SigningKey};
 
 use super::policy;
 use super::sync::{lock, wait_until};
-use super::time::{scaled_millis, SandboxClock};
+use super::time::scaled_millis;
 use super::Logger;
+use doku::Clock;
 
 /// One delivery attempt, as listed by `GET /_sandbox/notifications`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -81,7 +82,7 @@ struct Inner {
     /// The newest [`policy::NOTIFICATION_LOG_LIMIT`] attempts.
     log: Mutex<VecDeque<NotificationAttempt>>,
     log_cv: Condvar,
-    clock: Arc<dyn SandboxClock>,
+    clock: Arc<dyn Clock>,
     time_scale: f64,
     logger: Option<Logger>,
     stopped: AtomicBool,
@@ -98,7 +99,7 @@ impl Notifier {
     /// A sender whose deliveries run on `rt` (they end when it shuts down).
     pub fn start(
         rt: Handle,
-        clock: Arc<dyn SandboxClock>,
+        clock: Arc<dyn Clock>,
         time_scale: f64,
         logger: Option<Logger>,
     ) -> Notifier {

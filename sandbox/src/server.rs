@@ -27,8 +27,8 @@ use super::state::{
     Channel, CreateRequest, Created, Env, NotificationDraft, PaySelector, State, Status,
 };
 use super::sync::lock;
-use super::time::SandboxClock;
 use super::Logger;
+use doku::Clock;
 
 /// A configured merchant as the server sees it.
 pub(crate) struct MerchantEntry {
@@ -83,7 +83,7 @@ pub(crate) struct Shared {
     pub codes: CodeRules,
     pub time_scale: f64,
     pub window_secs: u64,
-    pub clock: Arc<dyn SandboxClock>,
+    pub clock: Arc<dyn Clock>,
     pub base_url: String,
     pub state: Mutex<State>,
     pub persister: Option<Persister>,

@@ -1,35 +1,11 @@
-//! The sandbox's clock: millisecond precision (a `time_scale` of 3600 turns a 60-minute
-//! expiry into one second, so whole seconds are too coarse), injectable for tests.
+//! The sandbox's time: the core's [`Clock`] read in milliseconds (a `time_scale` of 3600
+//! turns a 60-minute expiry into one second, so whole seconds are too coarse), a
+//! [`ManualClock`] for tests, and the scaling of DOKU durations.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use doku::clock::{Clock, FixedClock, SystemClock};
-
-/// A source of the current time in milliseconds since the Unix epoch.
-pub trait SandboxClock: Send + Sync {
-    fn now_millis(&self) -> i64;
-
-    /// Whole seconds (for DOKU timestamps).
-    fn now_unix(&self) -> i64 {
-        self.now_millis().div_euclid(1000)
-    }
-}
-
-impl SandboxClock for SystemClock {
-    fn now_millis(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
-    }
-}
-
-impl SandboxClock for FixedClock {
-    fn now_millis(&self) -> i64 {
-        self.0.saturating_mul(1000)
-    }
-}
+use doku::clock::{Clock, SystemClock};
 
 /// A clock that moves only when told to. It is also a [`doku::Clock`], so a test can give
 /// the same clock to a [`doku::Client`] and keep its Request-Timestamps inside the window.
@@ -44,7 +20,7 @@ impl ManualClock {
 
     /// A clock at the current system time.
     pub fn now() -> Self {
-        ManualClock(AtomicI64::new(SandboxClock::now_millis(&SystemClock)))
+        ManualClock(AtomicI64::new(SystemClock.now_millis()))
     }
 
     pub fn advance(&self, by: Duration) {
@@ -56,15 +32,9 @@ impl ManualClock {
     }
 }
 
-impl SandboxClock for ManualClock {
+impl Clock for ManualClock {
     fn now_millis(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_unix(&self) -> i64 {
-        SandboxClock::now_unix(self)
     }
 }
 
@@ -89,7 +59,8 @@ mod tests {
         let c = ManualClock::new(100);
         c.advance(Duration::from_millis(1500));
         assert_eq!(c.now_millis(), 101_500);
-        assert_eq!(SandboxClock::now_unix(&c), 101);
-        assert_eq!(FixedClock(7).now_millis(), 7000);
+        assert_eq!(c.now_unix(), 101);
+        assert_eq!(doku::FixedClock(7).now_millis(), 7000);
+        assert!((SystemClock.now_millis() - SystemClock.now_unix() * 1000).abs() < 2000);
     }
 }
