@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{self, Clock};
 use crate::error::{Error, ErrorKind, Result};
-use crate::signature::{Component, SigningKey};
+use crate::signature::{check_request_target, Component, SigningKey};
 use crate::validate;
 
 /// How to verify an incoming notification or inquiry.
@@ -140,6 +140,9 @@ impl SignedHeaders {
                 .with_request_id(&self.request_id));
             }
         }
+        // Your path is checked under its own name, so the component check never reports
+        // it as a request_target that needs renaming.
+        check_request_target(opts.path, "path")?;
         let component = Component::request(
             &self.client_id,
             &self.request_id,
@@ -147,14 +150,8 @@ impl SignedHeaders {
             opts.path,
             Some(body),
         );
-        key.verify(&component, &self.signature).map_err(|e| {
-            let e = e.with_request_id(&self.request_id);
-            if e.kind() == ErrorKind::InvalidInput && e.field() == Some("request_target") {
-                e.with_field("path")
-            } else {
-                e
-            }
-        })
+        key.verify(&component, &self.signature)
+            .map_err(|e| e.with_request_id(&self.request_id))
     }
 }
 
@@ -497,6 +494,7 @@ pub fn inquiry_reply(
         "online_to_offline_inquiry": { "status": answer.status },
     })
     .to_string();
+    check_request_target(inquiry_path, "inquiry_path")?;
     let ts = clock::format_timestamp(clock.now_unix());
     let component = Component::response(
         &inquiry.client_id,
@@ -505,13 +503,7 @@ pub fn inquiry_reply(
         inquiry_path,
         Some(body.as_bytes()),
     );
-    let signature = key.sign(&component).map_err(|e| {
-        if e.field() == Some("request_target") {
-            e.with_field("inquiry_path")
-        } else {
-            e
-        }
-    })?;
+    let signature = key.sign(&component)?;
     Ok(SignedReply {
         headers: vec![
             ("Client-Id".into(), inquiry.client_id.clone()),
