@@ -13,6 +13,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "SANDBOX_CLIENT_ID",
     "SANDBOX_SECRET_KEY",
+    "validate",
     "sign",
     "verify",
     "sign_response",
