@@ -3,7 +3,8 @@
 use std::ffi::c_char;
 
 use super::{
-    arg_out, arg_str, doku_status, guard, null_argument, opt_str, write_string, FfiResult,
+    arg_bytes, arg_out, arg_str, doku_status, guard, null_argument, opt_str, write_string,
+    FfiResult,
 };
 use crate::channel::{self, Method, OperationTable};
 use crate::client::{Client, RequestOptions, Response};
@@ -275,10 +276,12 @@ pub unsafe extern "C" fn doku_validate(
         let (op, json) = unsafe {
             (
                 arg_str(operation, "operation")?,
-                arg_str(request_json, "request_json")?,
+                // Bytes: the core's check_request judges UTF-8 and JSON, naming `request`
+                // as it does for Rust, Python and PHP callers.
+                arg_bytes(request_json, "request_json")?,
             )
         };
-        OperationTable::default().check_request(op, json.as_bytes())?;
+        OperationTable::default().check_request(op, json)?;
         Ok(())
     })
 }

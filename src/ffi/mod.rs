@@ -127,6 +127,19 @@ pub(crate) unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a 
     utf8(bytes, name)
 }
 
+/// The bytes of a NUL-terminated argument, not checked as UTF-8: for a body the core
+/// parses and judges itself (as it does for the same bytes from Rust, Python and PHP).
+///
+/// # Safety
+/// `p` is NULL or a valid NUL-terminated string.
+pub(crate) unsafe fn arg_bytes<'a>(p: *const c_char, name: &str) -> FfiResult<&'a [u8]> {
+    if p.is_null() {
+        return Err(null_argument(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
 /// `bytes` as `&str`, or `DOKU_ERR_INVALID_UTF8` naming the argument. ASCII, by far the
 /// common case for ids, paths and JSON, is recognised by a word-at-a-time check.
 fn utf8<'a>(bytes: &'a [u8], name: &str) -> FfiResult<&'a str> {

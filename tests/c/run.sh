@@ -9,6 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 vectors="$repo/tests/data/vectors.json"
+cases="$repo/tests/data/cases.json"
 seeds="$repo/tests/data/seeds"
 build="$here/build"
 : "${LIBDIR:?set LIBDIR to the directory holding libdoku.so (make ctest does this)}"
@@ -16,11 +17,12 @@ CC="${CC:-cc}"
 
 [ -f "$LIBDIR/libdoku.so" ] || { echo "ctest: $LIBDIR/libdoku.so not found (run make lib)" >&2; exit 1; }
 [ -f "$vectors" ] || { echo "ctest: $vectors not found (tests/data/vectors.json)" >&2; exit 1; }
+[ -f "$cases" ] || { echo "ctest: $cases not found (tests/data/cases.json)" >&2; exit 1; }
 [ -d "$seeds" ] || { echo "ctest: $seeds not found (tests/data/seeds)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "ctest: valgrind is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 
 mkdir -p "$build"
-python3 "$here/gen_vectors.py" "$vectors" "$seeds" "$build/vectors.h"
+python3 "$here/gen_vectors.py" "$vectors" "$seeds" "$build/vectors.h" "$cases" "$build/cases.h"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -I "$repo/include" -I "$build")
 ldflags=(-L"$LIBDIR" -ldoku -Wl,-rpath,"$LIBDIR" -lpthread -ldl -lm)
