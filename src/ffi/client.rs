@@ -120,8 +120,8 @@ pub unsafe extern "C" fn doku_client_call(
     unsafe {
         request_call(client, options_json, out_response_json, |c, o| {
             let op = arg_text(operation, "operation")?;
-            let body = arg_text(request_json, "request_json")?;
-            Ok(c.call(op, body.as_bytes(), o)?)
+            // The body is bytes for the core to judge, as in Rust and Python.
+            Ok(c.call(op, arg_body_text(request_json, "request_json")?, o)?)
         })
     }
 }
@@ -207,8 +207,7 @@ unsafe fn named_call(
     // SAFETY: forwarded contract.
     unsafe {
         request_call(client, options_json, out, |c, o| {
-            let body = arg_text(request_json, "request_json")?;
-            Ok(c.call(operation, body.as_bytes(), o)?)
+            Ok(c.call(operation, arg_body_text(request_json, "request_json")?, o)?)
         })
     }
 }
@@ -291,6 +290,12 @@ fn arg_text(p: *const c_char, name: &str) -> FfiResult<&'static str> {
     // SAFETY: every caller forwards a pointer covered by its exported function's contract;
     // the 'static lifetime never escapes the call.
     unsafe { arg_str(p, name) }
+}
+
+/// A NUL-terminated request body as bytes (the core parses and judges it).
+fn arg_body_text(p: *const c_char, name: &str) -> FfiResult<&'static [u8]> {
+    // SAFETY: as arg_text.
+    unsafe { arg_bytes(p, name) }
 }
 
 fn opt_text(p: *const c_char, name: &str) -> FfiResult<Option<&'static str>> {

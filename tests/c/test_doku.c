@@ -754,9 +754,10 @@ static void test_invalid_utf8(void)
         out = SENTINEL;
         expect_status(doku_client_call(client, "alfa\xff", "{}", NULL, &out),
                       DOKU_ERR_INVALID_UTF8, "operation", "doku_client_call(operation = bad)");
+        /* The body is the core's to judge, as doku_validate's: nothing is sent. */
         expect_status(doku_client_call(client, "alfa_payment_code", "{\"\xff\":1}", NULL, &out),
-                      DOKU_ERR_INVALID_UTF8, "request_json",
-                      "doku_client_call(request_json = bad)");
+                      DOKU_ERR_INVALID_INPUT, "request",
+                      "doku_client_call(request_json = not UTF-8)");
         expect_status(doku_alfa_payment_code(client, SEED_ALFA_REQUEST, "{\"\xc0\xaf\":1}", &out),
                       DOKU_ERR_INVALID_UTF8, "options_json",
                       "doku_alfa_payment_code(options_json = bad)");
