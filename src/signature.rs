@@ -114,29 +114,12 @@ impl<'a> Component<'a> {
             TimestampKind::Request => "timestamp",
             TimestampKind::Response => "response_timestamp",
         };
-        let values = [
+        for (name, value) in [
             ("client_id", self.client_id),
             ("request_id", self.request_id),
             (timestamp_name, self.timestamp),
-            ("request_target", self.request_target),
-        ];
-        for (name, value) in values {
-            let class = scan(value.as_bytes());
-            if value.is_empty() {
-                return Err(Error::invalid_input(
-                    name,
-                    format!("{name} must not be empty"),
-                ));
-            }
-            if class & CONTROL != 0 {
-                return Err(Error::invalid_input(
-                    name,
-                    format!(
-                        "{name} must not contain a line break or other control character \
-                         (a line break would forge a component line)"
-                    ),
-                ));
-            }
+        ] {
+            check_line_value(value, name)?;
         }
         check_request_target(self.request_target, "request_target")?;
         if let Some(body) = self.body {
@@ -228,22 +211,39 @@ fn scan(bytes: &[u8]) -> u8 {
     acc
 }
 
+/// The rule for every value on a component line: not empty, and no line break or other
+/// control character (a value holding `\n` could forge a whole component line). Returns
+/// the value's byte classes (one [`scan`]) for the caller's further checks.
+fn check_line_value(value: &str, field: &str) -> Result<u8> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    let class = scan(value.as_bytes());
+    if class & CONTROL != 0 {
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "{field} must not contain a line break or other control character \
+                 (a line break would forge a component line)"
+            ),
+        ));
+    }
+    Ok(class)
+}
+
 /// The rule for a Request-Target, wherever one is given (a signed component, a client's
 /// generic request path, an operation path override): the path alone, starting with `/`,
 /// with no scheme or host, no query or fragment, no space and no control character. A
 /// failure is `invalid_input` naming `field`.
 pub fn check_request_target(target: &str, field: &str) -> Result<()> {
+    let class = check_line_value(target, field)?;
     if !target.starts_with('/') {
         return Err(Error::invalid_input(
             field,
             format!("{field} must be the path only, starting with '/' (no scheme or host; got {target:?})"),
-        ));
-    }
-    let class = scan(target.as_bytes());
-    if class & CONTROL != 0 {
-        return Err(Error::invalid_input(
-            field,
-            format!("{field} must not contain a line break or other control character"),
         ));
     }
     if class & QUERY != 0 {
