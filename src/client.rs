@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::signature::{Component, MAX_BODY_BYTES};
 use crate::validate;
 
-/// Per-request choices. Both fields are generated when `None`.
+/// Per-request choices. The Request-Id and timestamp are generated when `None`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestOptions {
     /// The Request-Id (DOKU's idempotency key), at most 128 characters. Reuse the same id
@@ -28,7 +28,34 @@ pub struct RequestOptions {
     pub request_id: Option<String>,
     /// The Request-Timestamp, `2020-08-11T08:45:42Z`.
     pub timestamp: Option<String>,
+    /// Lets another thread stop the call between attempts (see [`Cancel`]).
+    pub cancel: Cancel,
 }
+
+/// Stops a call between attempts: a binding sets it when its caller gives up (Python's
+/// Ctrl-C). An attempt already on the wire runs to its own time limit; no further attempt
+/// or backoff wait starts, and the call fails with `timeout` (outcome unknown).
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Two options are equal whatever their cancel handles: a handle is not a choice.
+impl PartialEq for Cancel {
+    fn eq(&self, _: &Cancel) -> bool {
+        true
+    }
+}
+
+impl Eq for Cancel {}
 
 impl RequestOptions {
     /// Parses `{"request_id": "...", "timestamp": "..."}` (both optional).
@@ -255,8 +282,15 @@ impl Client {
                 hook(&event);
             }
         };
+        // One deadline over every attempt and backoff wait; each attempt gets what is left
+        // of it, at most `timeout`.
+        let now = Instant::now();
+        let deadline = now
+            .checked_add(self.config.deadline)
+            .unwrap_or(now + Duration::from_secs(86_400));
         let mut attempt: u32 = 0;
         loop {
+            let limits = Limits::for_attempt(&self.config, deadline);
             let timestamp = opts
                 .timestamp
                 .clone()
@@ -271,7 +305,13 @@ impl Client {
                 attempt: attempt + 1,
             });
             let started = Instant::now();
-            let outcome = self.attempt(method, &url, body, &request_id, &timestamp, &signature);
+            let outcome = self.attempt(
+                method,
+                &url,
+                body,
+                (&request_id, &timestamp, &signature),
+                &limits,
+            );
             if let Ok(raw) = &outcome {
                 log(LogEvent::Answer {
                     request_id: &request_id,
@@ -280,28 +320,43 @@ impl Client {
                     elapsed: started.elapsed(),
                 });
             }
-            let retry = attempt < self.config.retries
-                && match &outcome {
-                    Ok(raw) => raw.status >= 500,
-                    Err(e) => is_retryable(e),
-                };
-            if !retry {
+            let retryable = match &outcome {
+                Ok(raw) => raw.status >= 500,
+                Err(e) => is_retryable(e),
+            };
+            // Another attempt only for a retryable outcome, while retries and the caller's
+            // patience last, and when the deadline leaves it time after the wait.
+            let delay = (retryable && attempt < self.config.retries && !opts.cancel.is_cancelled())
+                .then(|| self.backoff(attempt))
+                .filter(|delay| {
+                    deadline
+                        .checked_duration_since(Instant::now())
+                        .is_some_and(|left| left > *delay)
+                });
+            let Some(delay) = delay else {
                 return match outcome {
                     Ok(raw) => self.finish(raw, &request_id, path),
-                    Err(e) => Err(transport_error(e, &request_id, self.config.timeout)),
+                    Err(e) => Err(transport_error(e, &request_id, &limits)),
                 };
-            }
-            let delay = self.backoff(attempt);
+            };
             log(LogEvent::Retry {
                 request_id: &request_id,
                 attempt: attempt + 1,
                 reason: match &outcome {
                     Ok(raw) => format!("HTTP {}", raw.status),
-                    Err(e) => e.to_string(),
+                    Err(e) => wire_text(&e.to_string(), MAX_WIRE_TEXT_CHARS),
                 },
                 delay,
             });
             self.config.sleeper.sleep(delay);
+            if opts.cancel.is_cancelled() {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "the call was cancelled between attempts: the outcome of the earlier \
+                     attempts is unknown; call check_status, or retry with the same Request-Id",
+                )
+                .with_request_id(&request_id));
+            }
             attempt += 1;
         }
     }
@@ -311,14 +366,17 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&[u8]>,
-        request_id: &str,
-        timestamp: &str,
-        signature: &str,
+        (request_id, timestamp, signature): (&str, &str, &str),
+        limits: &Limits,
     ) -> std::result::Result<RawResponse, ureq::Error> {
         let mut resp = match (method, body) {
             (Method::Post, Some(b)) => self
                 .agent
                 .post(url)
+                .config()
+                .timeout_global(Some(limits.attempt))
+                .timeout_connect(Some(limits.connect))
+                .build()
                 .header("Client-Id", &self.config.client_id)
                 .header("Request-Id", request_id)
                 .header("Request-Timestamp", timestamp)
@@ -328,6 +386,10 @@ impl Client {
             _ => self
                 .agent
                 .get(url)
+                .config()
+                .timeout_global(Some(limits.attempt))
+                .timeout_connect(Some(limits.connect))
+                .build()
                 .header("Client-Id", &self.config.client_id)
                 .header("Request-Id", request_id)
                 .header("Request-Timestamp", timestamp)
@@ -562,26 +624,108 @@ fn is_retryable(e: &ureq::Error) -> bool {
     )
 }
 
-fn transport_error(e: ureq::Error, request_id: &str, timeout: Duration) -> Error {
+/// The time limits of one attempt: what is left of the overall deadline, at most the
+/// per-attempt `timeout` (and the connect timeout within that).
+struct Limits {
+    attempt: Duration,
+    connect: Duration,
+    /// Whether the overall deadline, not `timeout`, set `attempt`.
+    cut_by_deadline: bool,
+    deadline: Duration,
+}
+
+impl Limits {
+    fn for_attempt(config: &Config, deadline: Instant) -> Limits {
+        // At least 1 ms: ureq reads a zero limit as "already expired", which is what it is,
+        // but its error then names no phase.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let attempt = config.timeout.min(left);
+        Limits {
+            attempt,
+            connect: config.connect_timeout.min(attempt),
+            cut_by_deadline: left < config.timeout,
+            deadline: config.deadline,
+        }
+    }
+}
+
+fn transport_error(e: ureq::Error, request_id: &str, limits: &Limits) -> Error {
+    use ureq::Timeout as T;
     let err = match e {
-        ureq::Error::Timeout(which) => Error::new(
-            ErrorKind::Timeout,
+        // Nothing left the machine: no connection was made.
+        ureq::Error::Timeout(T::Resolve | T::Connect) => Error::new(
+            ErrorKind::Transport,
             format!(
-                "no complete answer from DOKU in time ({which:?}, limit {timeout:?}): the outcome \
-                 is unknown; call check_status with this Request-Id or the invoice number, or \
-                 retry with the same Request-Id"
+                "could not connect to DOKU within {} (connect timeout): nothing was sent; it is \
+                 safe to retry",
+                human(limits.connect)
             ),
         ),
+        ureq::Error::Timeout(_) => {
+            let limit = if limits.cut_by_deadline {
+                format!("the overall deadline of {}", human(limits.deadline))
+            } else {
+                format!("the per-attempt timeout of {}", human(limits.attempt))
+            };
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no complete answer from DOKU within {limit}: the outcome is unknown; call \
+                     check_status with this Request-Id or the invoice number, or retry with the \
+                     same Request-Id"
+                ),
+            )
+        }
         ureq::Error::BodyExceedsLimit(limit) => Error::new(
             ErrorKind::Decode,
             format!("DOKU's answer is larger than {limit} bytes"),
         ),
         other => Error::new(
             ErrorKind::Transport,
-            format!("the connection to DOKU failed: {other}"),
+            format!(
+                "the connection to DOKU failed: {}",
+                wire_text(&other.to_string(), MAX_WIRE_TEXT_CHARS)
+            ),
         ),
     };
     err.with_request_id(request_id)
+}
+
+/// A duration as people read it in a message: `1000 ms` is `1 s`, `1500 ms` is `1.5 s`.
+fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The longest piece of server-chosen text a message quotes (in characters).
+pub const MAX_WIRE_TEXT_CHARS: usize = 200;
+
+/// Text from the wire, made safe to quote in a message that ends up in logs: control
+/// characters (CR, LF, ESC, NUL, ... and the Unicode line separators) are shown escaped
+/// (`\r`, `\u{1b}`), so a server cannot forge log lines or terminal sequences, and the text
+/// is cut at `max` characters, with `…` when cut.
+pub fn wire_text(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 2));
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// DOKU error bodies are parsed leniently (PROTOCOL.md 5): `error.message` when present,
@@ -597,6 +741,10 @@ fn api_error(status: u16, request_id: &str, body: &[u8]) -> Error {
         })
         .or_else(|| parsed.as_ref()?.get("message")?.as_str());
     let code = err.and_then(|e| e.get("code")).and_then(Value::as_str);
+    // Everything quoted from the body is server-chosen: escaped and bounded (the raw body
+    // stays available, unaltered, in the error's `body`).
+    let message = message.map(|m| wire_text(m, MAX_WIRE_TEXT_CHARS));
+    let code = code.map(|c| wire_text(c, 64));
     let text = match (message, code) {
         (Some(m), Some(c)) => format!("DOKU answered HTTP {status} ({c}): {m}"),
         (Some(m), None) => format!("DOKU answered HTTP {status}: {m}"),
@@ -608,7 +756,7 @@ fn api_error(status: u16, request_id: &str, body: &[u8]) -> Error {
         .with_request_id(request_id)
         .with_body(String::from_utf8_lossy(body).into_owned());
     match err_field {
-        Some(field) => error.with_field(field),
+        Some(field) => error.with_field(wire_text(field, 64)),
         None => error,
     }
 }
@@ -630,6 +778,35 @@ mod tests {
         let e = api_error(502, "r", b"<html>bad gateway</html>");
         assert_eq!(e.message(), "DOKU answered HTTP 502");
         assert_eq!(e.body(), Some("<html>bad gateway</html>"));
+    }
+
+    #[test]
+    fn a_connect_timeout_says_nothing_was_sent_and_names_its_own_limit() {
+        let limits = Limits {
+            attempt: Duration::from_secs(2),
+            connect: Duration::from_millis(1000),
+            cut_by_deadline: false,
+            deadline: Duration::from_secs(60),
+        };
+        for which in [ureq::Timeout::Connect, ureq::Timeout::Resolve] {
+            let e = transport_error(ureq::Error::Timeout(which), "r", &limits);
+            assert_eq!(e.kind(), ErrorKind::Transport, "{which:?}");
+            assert!(e.message().contains("within 1 s"), "{}", e.message());
+            assert!(e.message().contains("nothing was sent"), "{}", e.message());
+        }
+        let e = transport_error(
+            ureq::Error::Timeout(ureq::Timeout::RecvResponse),
+            "r",
+            &limits,
+        );
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(
+            e.message().contains("per-attempt timeout of 2 s"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(human(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(human(Duration::from_millis(999)), "999 ms");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Client configuration, from code or from JSON (the C ABI, Python and PHP all pass JSON).
 //!
 //! JSON keys: `client_id`, `secret_key` (both required), `environment` (`sandbox` |
-//! `production`) or `base_url` (not both), `connect_timeout_ms`, `timeout_ms`, `retries`,
-//! `retry_backoff_ms`, `proxy`, `response_signature` (`require` | `if_present` | `off`),
+//! `production`) or `base_url` (not both), `connect_timeout_ms`, `timeout_ms`, `deadline_ms`,
+//! `retries`, `retry_backoff_ms`, `proxy`, `response_signature` (`require` | `if_present` | `off`),
 //! `paths` (`{"operation": "/path"}`). Unknown keys are refused, so a typo is not silently
 //! ignored, and so is a key given twice in one object (the error names it, never its value).
 
@@ -19,6 +19,10 @@ use crate::signature::SigningKey;
 
 pub const SANDBOX_URL: &str = "https://api-sandbox.doku.com";
 pub const PRODUCTION_URL: &str = "https://api.doku.com";
+
+/// The default overall deadline of a call: two full attempts' worth. A stalling server
+/// holds a caller at most this long (without it, 30 s x 3 attempts + backoff = 91 s).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// What to do with DOKU's response `Signature` header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -56,6 +60,9 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Total time for one attempt (connect, send, receive).
     pub timeout: Duration,
+    /// Total time for the whole call: every attempt and every wait between them. An
+    /// attempt gets what is left of it (at most `timeout`); no retry starts after it.
+    pub deadline: Duration,
     /// Extra attempts after the first, on connect errors, timeouts and 5xx only.
     pub retries: u32,
     /// Base delay before the first retry; doubled each time, with jitter, capped at 8 s
@@ -110,6 +117,7 @@ impl fmt::Debug for Config {
             .field("base_url", &self.base_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("retries", &self.retries)
             .field("retry_backoff", &self.retry_backoff)
             .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
@@ -120,8 +128,8 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
-    /// A sandbox configuration with default timeouts (connect 10 s, total 30 s), 2 retries
-    /// and response signatures verified when present.
+    /// A sandbox configuration with default time limits (connect 10 s, 30 s per attempt,
+    /// 60 s for the whole call), 2 retries and response signatures verified when present.
     pub fn new(client_id: &str, secret_key: &str) -> Result<Self> {
         if client_id.is_empty() || client_id.contains(['\r', '\n']) {
             return Err(Error::config(
@@ -137,6 +145,7 @@ impl Config {
             base_url: SANDBOX_URL.to_string(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            deadline: DEFAULT_DEADLINE,
             retries: 2,
             retry_backoff: Duration::from_millis(500),
             jitter: Arc::new(RandomJitter),
@@ -195,13 +204,14 @@ impl Config {
         let Some(obj) = v.as_object() else {
             return Err(Error::config("config", "config must be a JSON object"));
         };
-        const KNOWN: [&str; 11] = [
+        const KNOWN: [&str; 12] = [
             "client_id",
             "secret_key",
             "environment",
             "base_url",
             "connect_timeout_ms",
             "timeout_ms",
+            "deadline_ms",
             "retries",
             "retry_backoff_ms",
             "proxy",
@@ -237,6 +247,9 @@ impl Config {
         }
         if let Some(ms) = opt_u64(obj, "timeout_ms")? {
             c.timeout = positive_ms(ms, "timeout_ms")?;
+        }
+        if let Some(ms) = opt_u64(obj, "deadline_ms")? {
+            c.deadline = positive_ms(ms, "deadline_ms")?;
         }
         if let Some(n) = opt_u64(obj, "retries")? {
             if n > 10 {
@@ -282,9 +295,16 @@ fn check_base_url(url: &str) -> Result<String> {
     }
 }
 
+/// The longest time limit a configuration may set: a day (a larger one is a mistake, and
+/// `Instant + Duration` would overflow near `u64::MAX` ms).
+const MAX_LIMIT_MS: u64 = 86_400_000;
+
 fn positive_ms(ms: u64, field: &str) -> Result<Duration> {
-    if ms == 0 {
-        return Err(Error::config(field, format!("{field} must be at least 1")));
+    if ms == 0 || ms > MAX_LIMIT_MS {
+        return Err(Error::config(
+            field,
+            format!("{field} must be from 1 to {MAX_LIMIT_MS} (a day)"),
+        ));
     }
     Ok(Duration::from_millis(ms))
 }

@@ -53,7 +53,7 @@ pub mod signature;
 pub mod validate;
 
 pub use channel::{Method, Operation, OperationTable};
-pub use client::{Client, RequestOptions, Response};
+pub use client::{Cancel, Client, RequestOptions, Response};
 pub use clock::{Clock, FixedClock, RequestIds, SystemClock, UuidV4};
 pub use config::{Config, LogEvent, LogHook, ResponseSignaturePolicy};
 pub use error::{Error, ErrorKind, Result};

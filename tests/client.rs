@@ -175,6 +175,7 @@ fn the_given_request_id_and_timestamp_are_sent() {
     let opts = RequestOptions {
         request_id: Some("order-42-attempt-1".into()),
         timestamp: Some("2020-08-11T08:45:42Z".into()),
+        ..Default::default()
     };
     let resp = client(&server, json!({}))
         .alfa_payment_code(&alfa(), &opts)
@@ -195,6 +196,7 @@ fn unusable_request_options_are_refused_before_any_io() {
             RequestOptions {
                 request_id: Some("x".repeat(129)),
                 timestamp: None,
+                ..Default::default()
             },
             "request_id",
         ),
@@ -202,6 +204,7 @@ fn unusable_request_options_are_refused_before_any_io() {
             RequestOptions {
                 request_id: Some("a\r\nX-Injected: 1".into()),
                 timestamp: None,
+                ..Default::default()
             },
             "request_id",
         ),
@@ -209,6 +212,7 @@ fn unusable_request_options_are_refused_before_any_io() {
             RequestOptions {
                 request_id: None,
                 timestamp: Some("2020-08-11T08:45:42.123Z".into()),
+                ..Default::default()
             },
             "timestamp",
         ),
@@ -355,6 +359,7 @@ fn a_409_is_the_original_response_flagged_as_replay_and_not_retried() {
     let opts = RequestOptions {
         request_id: Some("5b8e438f-fac1-4103-9e0e-ebfdc38b5acb".into()),
         timestamp: None,
+        ..Default::default()
     };
     let resp: Response = client(&server, json!({"retries": 2}))
         .alfa_payment_code(&alfa(), &opts)
@@ -445,6 +450,7 @@ fn a_refused_connection_is_a_transport_error() {
             &RequestOptions {
                 request_id: Some("refused-1".into()),
                 timestamp: None,
+                ..Default::default()
             },
         )
         .unwrap_err();

@@ -141,13 +141,17 @@ class Client:
     ``{"alfa_payment_code": "/alfa-virtual-account/v2/payment-code"}``. The GIL is
     released during network I/O. ``repr()`` never shows the secret key.
 
-    ``timeout`` (the whole request) and ``connect_timeout`` are seconds, as ``requests``
-    and ``httpx`` take them (``timeout=2.5``); ``timeout_ms`` and ``connect_timeout_ms``
-    are the same settings in milliseconds, as in the C/JSON configuration. Give one of each
-    pair.
+    ``timeout`` (one attempt), ``connect_timeout`` and ``deadline`` (the whole call: every
+    attempt and every wait between them; 60 s by default) are seconds, as ``requests``
+    and ``httpx`` take them (``timeout=2.5``); ``timeout_ms``, ``connect_timeout_ms`` and
+    ``deadline_ms`` are the same settings in milliseconds, as in the C/JSON configuration.
+    Give one of each pair.
 
     A :class:`TimeoutError` means the outcome is **unknown**: call :meth:`check_status`, or
-    retry with the same ``request_id``.
+    retry with the same ``request_id``. A call waits for the network with the GIL
+    released and returns to the interpreter every 100 ms, so Ctrl-C raises
+    ``KeyboardInterrupt`` at once; no further attempt of that call starts (one already
+    sent may still reach DOKU: reconcile with :meth:`check_status`).
     """
 
     __slots__ = ("_native",)
@@ -163,6 +167,8 @@ class Client:
         timeout_ms: Optional[int] = None,
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        deadline_ms: Optional[int] = None,
         retries: Optional[int] = None,
         retry_backoff_ms: Optional[int] = None,
         proxy: Optional[str] = None,
@@ -174,6 +180,7 @@ class Client:
             "base_url": base_url,
             "connect_timeout_ms": _millis(connect_timeout, "connect_timeout", connect_timeout_ms),
             "timeout_ms": _millis(timeout, "timeout", timeout_ms),
+            "deadline_ms": _millis(deadline, "deadline", deadline_ms),
             "retries": retries,
             "retry_backoff_ms": retry_backoff_ms,
             "proxy": proxy,

@@ -72,6 +72,7 @@ fn with_id(id: &str) -> RequestOptions {
     RequestOptions {
         request_id: Some(id.to_string()),
         timestamp: None,
+        ..Default::default()
     }
 }
 

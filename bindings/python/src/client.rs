@@ -1,5 +1,11 @@
-//! `Client`: the core client behind `doku_direct.Client`. Every call releases the GIL for
-//! its network I/O (and the serialising, hashing and retry sleeps that go with it).
+//! `Client`: the core client behind `doku_direct.Client`. Every call runs on a thread of
+//! its own while the caller waits with the GIL released, returning to the interpreter
+//! every [`SIGNAL_CHECK`] so that Ctrl-C raises `KeyboardInterrupt` promptly (a call can
+//! otherwise block for its whole deadline).
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
@@ -7,14 +13,64 @@ use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
 use super::convert::{to_py, to_value};
 use super::{arg_bytes, arg_str, guard, opt_str, Fallible};
 use doku::channel::Method;
-use doku::client::{Client, RequestOptions, Response};
+use doku::client::{Cancel, Client, RequestOptions, Response};
 use doku::config::Config;
 
 /// A thread-safe DOKU client (one connection pool). Built from the JSON configuration of
 /// `doku::Config::from_json`; no I/O happens in the constructor.
 #[pyclass(frozen, name = "Client", module = "doku_direct._native")]
 pub(crate) struct PyClient {
-    inner: Client,
+    inner: Arc<Client>,
+}
+
+/// How often a waiting call lets the interpreter run its signal handlers.
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// Runs `work` on a thread of its own and waits for its result with the GIL released,
+/// running the interpreter's signal handlers every [`SIGNAL_CHECK`]. When one raises
+/// (Ctrl-C), the call is cancelled (no further attempt starts) and the exception is
+/// returned at once; an attempt already on the wire ends at its own time limit.
+fn interruptible<T: Send + 'static>(
+    py: Python<'_>,
+    cancel: Cancel,
+    work: impl FnOnce() -> doku::Result<T> + Send + 'static,
+) -> Fallible<T> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("doku-call".into())
+        .spawn(move || {
+            // The receiver may be gone (the caller was interrupted): nothing to tell.
+            let _ = tx.send(work());
+        })
+        .map_err(|e| {
+            doku::Error::new(
+                doku::ErrorKind::Transport,
+                format!("cannot start a thread for the call: {e}; nothing was sent"),
+            )
+        })?;
+    let mut rx = rx;
+    loop {
+        // The receiver is Send, not Sync: it moves into the GIL-free wait and back.
+        let (received, back) = py.detach(move || (rx.recv_timeout(SIGNAL_CHECK), rx));
+        rx = back;
+        match received {
+            Ok(result) => return Ok(result?),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    cancel.cancel();
+                    return Err(e.into());
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(doku::Error::new(
+                    doku::ErrorKind::Panic,
+                    "internal error in doku-direct (a bug: please report it): the call's \
+                     thread ended without a result; its outcome is unknown",
+                )
+                .into())
+            }
+        }
+    }
 }
 
 /// A request body: raw JSON bytes (sent exactly as given) or a value to serialise once.
@@ -40,6 +96,7 @@ fn options(
     Ok(RequestOptions {
         request_id: opt_str(request_id, "request_id")?,
         timestamp: opt_str(timestamp, "timestamp")?,
+        cancel: Cancel::default(),
     })
 }
 
@@ -71,7 +128,7 @@ impl PyClient {
             let json = arg_str(config_json, "config")?;
             let config = Config::from_json(&json)?;
             Ok(PyClient {
-                inner: Client::new(config)?,
+                inner: Arc::new(Client::new(config)?),
             })
         })
     }
@@ -91,11 +148,11 @@ impl PyClient {
             let operation = arg_str(operation, "operation")?;
             let body = body_arg(body)?;
             let opts = options(request_id, timestamp)?;
-            let client = &self.inner;
-            Ok(py.detach(|| match &body {
+            let client = self.inner.clone();
+            interruptible(py, opts.cancel.clone(), move || match &body {
                 Body::Raw(bytes) => client.call(&operation, bytes, &opts),
                 Body::Value(value) => client.call_value(&operation, value, &opts),
-            })?)
+            })
         })?;
         response_tuple(py, &response)
     }
@@ -112,8 +169,10 @@ impl PyClient {
         let response = guard(py, || {
             let id = arg_str(id, "id")?;
             let opts = options(request_id, timestamp)?;
-            let client = &self.inner;
-            Ok(py.detach(|| client.check_status(&id, &opts))?)
+            let client = self.inner.clone();
+            interruptible(py, opts.cancel.clone(), move || {
+                client.check_status(&id, &opts)
+            })
         })?;
         response_tuple(py, &response)
     }
@@ -138,8 +197,8 @@ impl PyClient {
                 _ => None,
             };
             let opts = options(request_id, timestamp)?;
-            let client = &self.inner;
-            Ok(py.detach(|| {
+            let client = self.inner.clone();
+            interruptible(py, opts.cancel.clone(), move || {
                 let serialised;
                 let bytes: Option<&[u8]> = match &body {
                     None => None,
@@ -152,7 +211,7 @@ impl PyClient {
                     }
                 };
                 client.request(method, &path, bytes, &opts)
-            })?)
+            })
         })?;
         response_tuple(py, &response)
     }
