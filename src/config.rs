@@ -201,7 +201,9 @@ impl Config {
                 return Err(Error::config("config", e.message()));
             }
         };
-        let Some(obj) = v.as_object() else {
+        // The parsed copy of the secret is wiped on every way out of this function.
+        let v = WipeSecret(v);
+        let Some(obj) = v.0.as_object() else {
             return Err(Error::config("config", "config must be a JSON object"));
         };
         const KNOWN: [&str; 12] = [
@@ -307,6 +309,17 @@ fn positive_ms(ms: u64, field: &str) -> Result<Duration> {
         ));
     }
     Ok(Duration::from_millis(ms))
+}
+
+/// A parsed JSON config whose `secret_key` string is zeroised when it is dropped.
+struct WipeSecret(Value);
+
+impl Drop for WipeSecret {
+    fn drop(&mut self) {
+        if let Some(Value::String(secret)) = self.0.get_mut("secret_key") {
+            zeroize::Zeroize::zeroize(secret);
+        }
+    }
 }
 
 fn req_str<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str> {

@@ -9,12 +9,15 @@
 use std::cell::RefCell;
 
 use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::signature::SigningKey;
 
 thread_local! {
-    static LAST: RefCell<Option<(Vec<u8>, SigningKey)>> = const { RefCell::new(None) };
+    // The copy of the secret is wiped when it is replaced or the thread ends; the key wipes
+    // itself.
+    static LAST: RefCell<Option<(Zeroizing<Vec<u8>>, SigningKey)>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with the signing key for `secret`, from this thread's cache when it holds the
@@ -28,7 +31,7 @@ pub fn with_key<R, E: From<Error>>(
         let mut cache = cache.borrow_mut();
         let hit = matches!(&*cache, Some((cached, _)) if same_secret(cached, secret));
         if !hit {
-            *cache = Some((secret.to_vec(), SigningKey::new(secret)?));
+            *cache = Some((Zeroizing::new(secret.to_vec()), SigningKey::new(secret)?));
         }
         let (_, key) = cache.as_ref().expect("filled above");
         f(key)

@@ -101,6 +101,24 @@ fn run(op: &str, input: &Value) -> Result<Value, Error> {
     }
 }
 
+/// Which rendering of `e` (message, Display, JSON, Debug) contains the case's secret key,
+/// if any does. Every surface renders its errors from these.
+fn shows_a_secret(input: &Value, e: &Error) -> Option<&'static str> {
+    let secret = input["secret_key"]
+        .as_str()
+        .or_else(|| input["config"]["secret_key"].as_str())
+        .filter(|s| s.len() >= 4)?;
+    [
+        ("message", e.message().to_string()),
+        ("Display", e.to_string()),
+        ("to_json", e.to_json().to_string()),
+        ("Debug", format!("{e:?}")),
+    ]
+    .into_iter()
+    .find(|(_, text)| text.contains(secret))
+    .map(|(what, _)| what)
+}
+
 #[test]
 fn every_case_has_the_expected_outcome() {
     let table = table();
@@ -130,6 +148,9 @@ fn every_case_has_the_expected_outcome() {
                 e.field()
             )),
             (Err(e), false) => {
+                if let Some(leak) = shows_a_secret(&case["input"], &e) {
+                    failures.push(format!("{name}: the error shows the secret key: {leak}"));
+                }
                 let want_field = expect["field"].as_str();
                 if e.kind().as_str() != expect["kind"] || e.field() != want_field {
                     failures.push(format!(

@@ -93,6 +93,11 @@ def test_case(case: Dict[str, Any]) -> None:
     with pytest.raises(doku_direct.DokuError) as e:
         run(case["op"], case["input"])
     assert e.value.kind == expect["kind"], str(e.value)
+    inp = case["input"]
+    secret = inp.get("secret_key") or inp.get("config", {}).get("secret_key") or ""
+    if len(secret) >= 4:
+        for text in (str(e.value), repr(e.value), e.value.message, repr(e.value.args)):
+            assert secret not in text, "an error shows the secret key"
     if case["op"] == "verify" and expect["kind"] == "signature_mismatch":
         return  # verify() answers False: no field to compare
     assert e.value.field == expect["field"], str(e.value)
