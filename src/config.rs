@@ -287,7 +287,16 @@ impl Config {
 fn check_base_url(url: &str) -> Result<String> {
     let url = url.trim_end_matches('/');
     match crate::validate::url_host_and_path(url) {
-        Some((_, path)) if !url.contains(['?', '#']) && (path == "/" || !url.ends_with('/')) => {
+        Some((host, path)) if !url.contains(['?', '#']) && (path == "/" || !url.ends_with('/')) => {
+            if url.starts_with("http://") && is_doku_host(host) {
+                return Err(Error::config(
+                    "base_url",
+                    format!(
+                        "DOKU's hosts are reached over https only (got {url:?}); plain http is \
+                         for a local or LAN sandbox"
+                    ),
+                ));
+            }
             Ok(url.to_string())
         }
         _ => Err(Error::config(
@@ -295,6 +304,14 @@ fn check_base_url(url: &str) -> Result<String> {
             format!("base_url must be an http:// or https:// URL without query (got {url:?})"),
         )),
     }
+}
+
+/// Whether `authority` (`host[:port]`, maybe with userinfo) names a DOKU host.
+fn is_doku_host(authority: &str) -> bool {
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    host == "doku.com" || host.ends_with(".doku.com")
 }
 
 /// The longest time limit a configuration may set: a day (a larger one is a mistake, and
@@ -348,6 +365,33 @@ fn opt_u64(obj: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+
+    #[test]
+    fn dokus_hosts_are_https_only() {
+        for url in [
+            "http://api.doku.com",
+            "http://api-sandbox.doku.com/",
+            "http://API.DOKU.COM:80",
+            "http://user@api.doku.com.",
+        ] {
+            let e = Config::new("C", "S")
+                .unwrap()
+                .with_base_url(url)
+                .unwrap_err();
+            assert_eq!(e.field(), Some("base_url"), "{url}");
+        }
+        for url in [
+            "https://api.doku.com",
+            "http://127.0.0.1:8080",
+            "http://192.168.1.20:8080",
+            "http://notdoku.com",
+        ] {
+            assert!(
+                Config::new("C", "S").unwrap().with_base_url(url).is_ok(),
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn from_json_reads_every_key() {

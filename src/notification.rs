@@ -476,24 +476,24 @@ pub fn inquiry_reply(
     inquiry_path: &str,
     clock: &dyn Clock,
 ) -> Result<SignedReply> {
-    if answer.invoice_number.is_empty() || answer.invoice_number.chars().count() > 64 {
-        return Err(Error::invalid_input(
-            "answer.invoice_number",
-            "answer.invoice_number must be 1 to 64 characters",
-        ));
-    }
-    if answer.status.is_empty() {
-        return Err(Error::invalid_input(
-            "answer.status",
-            "answer.status must not be empty",
-        ));
-    }
     let body = serde_json::json!({
         "order": { "invoice_number": answer.invoice_number, "amount": answer.amount },
         "online_to_offline_info": { "payment_code": inquiry.payment_code },
         "online_to_offline_inquiry": { "status": answer.status },
-    })
-    .to_string();
+    });
+    // The same field rules as requests, reported against the caller's argument names.
+    crate::validate::Schema::InquiryReply
+        .validate(&body)
+        .map_err(|e| {
+            let field = match e.field() {
+                Some("order.invoice_number") => "answer.invoice_number",
+                Some("order.amount") => "answer.amount",
+                _ => "answer.status",
+            };
+            let message = e.message().replace(e.field().unwrap_or_default(), field);
+            Error::invalid_input(field, message)
+        })?;
+    let body = body.to_string();
     check_request_target(inquiry_path, "inquiry_path")?;
     let ts = clock::format_timestamp(clock.now_unix());
     let component = Component::response(

@@ -207,12 +207,30 @@ const INDODANA_BASE: &[FieldRule] = &[
     opt("additional_info.override_notification_url", Rule::HttpUrl),
 ];
 
-/// The request body shapes that have local rules.
+/// The merchant's reply to a Direct Inquiry: its order carries the same invoice number
+/// and amount rules as a payment code request (no amount of 0, no 2^64 - 1).
+pub const INQUIRY_REPLY: &[FieldRule] = &[
+    req("order", Rule::Object),
+    req("order.invoice_number", Rule::Str { max: 64 }),
+    req(
+        "order.amount",
+        Rule::Int {
+            min: 1,
+            max_digits: 12,
+        },
+    ),
+    req("online_to_offline_inquiry", Rule::Object),
+    req("online_to_offline_inquiry.status", Rule::Str { max: 32 }),
+];
+
+/// The body shapes that have local rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schema {
     AlfaPaymentCode,
     IndomaretPaymentCode,
     IndodanaGenerateOrder,
+    /// The signed reply to a DOKU inquiry (built by `notification::inquiry_reply`).
+    InquiryReply,
 }
 
 impl Schema {
@@ -236,6 +254,7 @@ impl Schema {
                 apply(root, O2O_COMMON)?;
                 apply(root, INDOMARET_PAYMENT_CODE)
             }
+            Schema::InquiryReply => apply(root, INQUIRY_REPLY),
             Schema::IndodanaGenerateOrder => {
                 apply(root, INDODANA_BASE)?;
                 for parent in ["billing_address", "shipping_address"] {

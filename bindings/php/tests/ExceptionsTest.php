@@ -227,7 +227,7 @@ final class ExceptionsTest extends TestCase
             $e = $this->expectThrown(TimeoutException::class, 'timeout', Status::ERR_TIMEOUT,
                 fn () => $client->alfaPaymentCode(Bodies::alfa('INV-T-1'), ['request_id' => 'timeout-1']));
             $this->assertTrue($e->outcomeUnknown());
-            $this->assertStringContainsString('300ms', $e->getMessage());
+            $this->assertStringContainsString('300 ms', $e->getMessage());
             $this->assertStringContainsStringIgnoringCase('unknown', $e->getMessage());
             $this->assertSame('timeout-1', $e->requestId);
         } finally {
