@@ -219,6 +219,20 @@ doku_status doku_validate(const char *operation,
                           const char *request_json);
 
 /*
+ How far DOKU's clock is ahead of this machine's, in seconds (negative: behind), as
+ measured from the time headers of the client's last answer. Writes `*out_measured`
+ (false until an answer carried a time, and then `*out_skew_secs` is left as it was) and,
+ when measured, `*out_skew_secs`. Set `"correct_clock_skew": true` in the configuration
+ to sign with the corrected time.
+
+ # Safety
+ `client` is NULL or a live handle; the out pointers are NULL or writable.
+ */
+doku_status doku_client_clock_skew(const doku_client *client,
+                                   int64_t *out_skew_secs,
+                                   bool *out_measured);
+
+/*
  Writes the message of the calling thread's last error to `*out_message` (an empty
  string when the last call succeeded). The message names the field or argument at fault
  and never contains a secret key, signature or component. Reading does not clear the
@@ -251,12 +265,14 @@ doku_status doku_last_error_json(char **out_json);
  re-encoded copy). `notification_path`: the path of your Notification URL
  (`/payments/notifications`). `client_id`/`secret_key`: yours. `options_json`: optional,
  `{"tolerance_secs": N}` to reject stale timestamps (off by default: DOKU retries for
- 12 hours).
+ 12 hours) and `{"previous_secret_keys": ["..."]}`, the keys of a rotation in progress,
+ newest first.
 
  On success `*out_notification_json` receives `{"request_id", "client_id",
  "request_timestamp", "service_id", "acquirer_id", "channel_id", "status",
  "transaction_date", "original_request_id", "invoice_number", "amount", "payment_code",
- "body"}` (`body` holds every field DOKU sent; de-duplicate on `request_id`). Free it with
+ "body", "key_index"}` (`key_index`: 0 when `secret_key` verified it, 1 for the first
+ previous key, ...) (`body` holds every field DOKU sent; de-duplicate on `request_id`). Free it with
  `doku_string_free`. `DOKU_ERR_SIGNATURE_MISMATCH`: do not trust the body; answer 401.
 
  # Safety

@@ -8,6 +8,7 @@
 //! body) makes a retry safe. A 409 is returned as the original response, flagged `replay`.
 
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -106,11 +107,15 @@ pub struct Response {
     pub replay: bool,
     /// True when DOKU's response signature was present and verified.
     pub signature_verified: bool,
+    /// Which key verified it: 0 for the current secret key, 1 for the first of
+    /// `previous_secret_keys`, ...; `None` when it was not verified.
+    pub key_index: Option<usize>,
     pub body: Value,
 }
 
 impl Response {
-    /// `{"status", "request_id", "response_timestamp", "replay", "signature_verified", "body"}`.
+    /// `{"status", "request_id", "response_timestamp", "replay", "signature_verified",
+    /// "key_index", "body"}`.
     pub fn to_json(&self) -> Value {
         serde_json::json!({
             "status": self.status,
@@ -118,6 +123,7 @@ impl Response {
             "response_timestamp": self.response_timestamp,
             "replay": self.replay,
             "signature_verified": self.signature_verified,
+            "key_index": self.key_index,
             "body": self.body,
         })
     }
@@ -130,7 +136,13 @@ pub struct Client {
     agent: ureq::Agent,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn RequestIds>,
+    /// DOKU's clock minus ours, in seconds, from the last answer that carried a time
+    /// ([`NOT_MEASURED`] until then). Shared by clones.
+    skew: Arc<AtomicI64>,
 }
+
+/// The skew's value before any answer carried a time.
+const NOT_MEASURED: i64 = i64::MIN;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -172,11 +184,51 @@ impl Client {
             agent,
             clock,
             ids,
+            skew: Arc::new(AtomicI64::new(NOT_MEASURED)),
         })
     }
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// How far DOKU's clock is ahead of this machine's, in seconds (negative: behind),
+    /// measured from the `Response-Timestamp` (else the `Date`) of the last answer; `None`
+    /// until an answer carried one. DOKU refuses requests whose timestamp is too far from
+    /// its own time; see [`Config::correct_clock_skew`].
+    pub fn clock_skew(&self) -> Option<i64> {
+        match self.skew.load(Ordering::Relaxed) {
+            NOT_MEASURED => None,
+            secs => Some(secs),
+        }
+    }
+
+    /// Records the skew from an answer's time headers, if it has any usable one.
+    fn measure_skew(&self, raw: &RawResponse) {
+        let server = raw
+            .response_timestamp
+            .as_deref()
+            .and_then(|ts| clock::parse_timestamp(ts, "Response-Timestamp").ok())
+            .or_else(|| raw.date.as_deref().and_then(clock::parse_http_date));
+        if let Some(server) = server {
+            let skew = server.saturating_sub(self.clock.now_unix());
+            if skew != NOT_MEASURED {
+                self.skew.store(skew, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The Request-Timestamp for an attempt: the caller's, or now (corrected by the
+    /// measured skew when the configuration asks for it).
+    fn timestamp_for(&self, opts: &RequestOptions) -> String {
+        if let Some(ts) = &opts.timestamp {
+            return ts.clone();
+        }
+        let correction = match self.clock_skew() {
+            Some(skew) if self.config.correct_clock_skew => skew,
+            _ => 0,
+        };
+        clock::format_timestamp(self.clock.now_unix().saturating_add(correction))
     }
 
     /// Alfa Group payment code (DGPC, or MGPC with `online_to_offline_info.payment_code`).
@@ -289,12 +341,10 @@ impl Client {
             .checked_add(self.config.deadline)
             .unwrap_or(now + Duration::from_secs(86_400));
         let mut attempt: u32 = 0;
+        let mut resent_for_skew = false;
         loop {
             let limits = Limits::for_attempt(&self.config, deadline);
-            let timestamp = opts
-                .timestamp
-                .clone()
-                .unwrap_or_else(|| clock::format_timestamp(self.clock.now_unix()));
+            let timestamp = self.timestamp_for(opts);
             let component =
                 Component::request(&self.config.client_id, &request_id, &timestamp, path, body);
             let signature = self.config.key.sign(&component)?;
@@ -319,6 +369,18 @@ impl Client {
                     status: raw.status,
                     elapsed: started.elapsed(),
                 });
+                self.measure_skew(raw);
+                // DOKU refused the timestamp and did nothing else: with correction on, the
+                // measured skew now fixes it; send once more (same Request-Id, no wait).
+                if self.config.correct_clock_skew
+                    && !resent_for_skew
+                    && opts.timestamp.is_none()
+                    && self.clock_skew().is_some()
+                    && is_timestamp_refusal(raw.status, &raw.body)
+                {
+                    resent_for_skew = true;
+                    continue;
+                }
             }
             let retryable = match &outcome {
                 Ok(raw) => raw.status >= 500,
@@ -404,6 +466,7 @@ impl Client {
         };
         let status = resp.status().as_u16();
         let response_timestamp = header("Response-Timestamp");
+        let date = header("Date");
         let signature = header("Signature");
         let echoed_request_id = header("Request-Id");
         let body = resp
@@ -414,6 +477,7 @@ impl Client {
         Ok(RawResponse {
             status,
             response_timestamp,
+            date,
             signature,
             echoed_request_id,
             body,
@@ -424,7 +488,11 @@ impl Client {
         let text = || String::from_utf8_lossy(&raw.body).into_owned();
         let success = (200..300).contains(&raw.status) || raw.status == 409;
         if !success {
-            return Err(api_error(raw.status, request_id, &raw.body));
+            let e = api_error(raw.status, request_id, &raw.body);
+            if is_timestamp_refusal(raw.status, &raw.body) {
+                return Err(e.with_message_suffix(&skew_advice(self.clock_skew())));
+            }
+            return Err(e);
         }
         if raw
             .echoed_request_id
@@ -439,7 +507,7 @@ impl Client {
             .with_request_id(request_id)
             .with_body(text()));
         }
-        let signature_verified = self.verify_response(&raw, request_id, path)?;
+        let key_index = self.verify_response(&raw, request_id, path)?;
         let body: Value = if raw.body.is_empty() {
             Value::Null
         } else {
@@ -461,12 +529,20 @@ impl Client {
             request_id: request_id.to_string(),
             response_timestamp: raw.response_timestamp,
             replay: raw.status == 409,
-            signature_verified,
+            signature_verified: key_index.is_some(),
+            key_index,
             body,
         })
     }
 
-    fn verify_response(&self, raw: &RawResponse, request_id: &str, path: &str) -> Result<bool> {
+    /// The index of the key that verified the response signature; `None` when it was not
+    /// verified (policy off, or unsigned with `if_present`).
+    fn verify_response(
+        &self,
+        raw: &RawResponse,
+        request_id: &str,
+        path: &str,
+    ) -> Result<Option<usize>> {
         let policy = self.config.response_signature;
         let mismatch = |msg: &str| {
             Error::signature_mismatch(msg)
@@ -476,8 +552,8 @@ impl Client {
                 .with_body(String::from_utf8_lossy(&raw.body).into_owned())
         };
         let signature = match (&raw.signature, policy) {
-            (_, ResponseSignaturePolicy::Off) => return Ok(false),
-            (None, ResponseSignaturePolicy::IfPresent) => return Ok(false),
+            (_, ResponseSignaturePolicy::Off) => return Ok(None),
+            (None, ResponseSignaturePolicy::IfPresent) => return Ok(None),
             (None, ResponseSignaturePolicy::Require) => {
                 return Err(mismatch("DOKU's response carries no Signature header"))
             }
@@ -495,13 +571,15 @@ impl Client {
             path,
             Some(&raw.body),
         );
-        self.config.key.verify(&component, signature).map_err(|e| {
-            mismatch(&format!(
-                "DOKU's response signature is invalid: {}",
-                e.message()
-            ))
-        })?;
-        Ok(true)
+        let index = crate::signature::Keys::new(&self.config.key, &self.config.previous_keys)
+            .verify(&component, signature)
+            .map_err(|e| {
+                mismatch(&format!(
+                    "DOKU's response signature is invalid: {}",
+                    e.message()
+                ))
+            })?;
+        Ok(Some(index))
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -595,6 +673,7 @@ impl Sleeper for ThreadSleeper {
 struct RawResponse {
     status: u16,
     response_timestamp: Option<String>,
+    date: Option<String>,
     signature: Option<String>,
     echoed_request_id: Option<String>,
     body: Vec<u8>,
@@ -726,6 +805,41 @@ pub fn wire_text(text: &str, max: usize) -> String {
         }
     }
     out
+}
+
+/// Whether an answer refuses the request for its Request-Timestamp: a 400 or 401 whose
+/// error code names the timestamp (the sandbox's `timestamp_out_of_window`) or whose error
+/// field is the Request-Timestamp header.
+fn is_timestamp_refusal(status: u16, body: &[u8]) -> bool {
+    if status != 400 && status != 401 {
+        return false;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    let err = &v["error"];
+    err["code"]
+        .as_str()
+        .is_some_and(|c| c.to_ascii_lowercase().contains("timestamp"))
+        || err["field"]
+            .as_str()
+            .is_some_and(|f| f.eq_ignore_ascii_case("headers.Request-Timestamp"))
+}
+
+/// What a timestamp refusal tells the caller about its clock.
+fn skew_advice(skew: Option<i64>) -> String {
+    match skew {
+        Some(s) if s.abs() >= 2 => format!(
+            ". Your clock is {} s {} DOKU's (measured from its answer): synchronise the \
+             machine's clock (NTP), or set correct_clock_skew to sign with the corrected time",
+            s.unsigned_abs(),
+            if s > 0 { "behind" } else { "ahead of" }
+        ),
+        Some(_) => ". Your clock agrees with DOKU's (measured from its answer): check the \
+                    timestamp's format (2020-08-11T08:45:42Z, UTC)"
+            .to_string(),
+        None => ". DOKU's answer carried no time to measure the clock skew from".to_string(),
+    }
 }
 
 /// DOKU error bodies are parsed leniently (PROTOCOL.md 5): `error.message` when present,

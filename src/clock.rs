@@ -91,6 +91,17 @@ pub fn format_timestamp(unix: i64) -> String {
 
 /// Parses a DOKU timestamp (`2020-08-11T08:45:42Z`: UTC, `Z`, no fraction, no offset)
 /// into Unix seconds; any other shape is an `invalid_input` error naming `field`.
+/// An HTTP `Date` header (IMF-fixdate, `Sun, 29 Nov 2026 02:22:41 GMT`) as Unix seconds;
+/// `None` when it is not one.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let fmt = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    PrimitiveDateTime::parse(s.trim(), fmt)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
 pub fn parse_timestamp(s: &str, field: &str) -> Result<i64> {
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     PrimitiveDateTime::parse(s, fmt)
@@ -120,6 +131,16 @@ pub fn format_wib(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Tue, 11 Aug 2020 08:45:42 GMT"),
+            Some(1597135542)
+        );
+        assert_eq!(parse_http_date("2020-08-11T08:45:42Z"), None);
+        assert_eq!(parse_http_date("Tue, 11 Aug 2020 08:45:42 PST"), None);
+    }
 
     #[test]
     fn formats_and_parses() {

@@ -2,7 +2,8 @@
 //!
 //! JSON keys: `client_id`, `secret_key` (both required), `environment` (`sandbox` |
 //! `production`) or `base_url` (not both), `connect_timeout_ms`, `timeout_ms`, `deadline_ms`,
-//! `retries`, `retry_backoff_ms`, `proxy`, `response_signature` (`require` | `if_present` | `off`),
+//! `retries`, `retry_backoff_ms`, `previous_secret_keys` (response signatures made with a
+//! key you rotated away from still verify), `correct_clock_skew` (bool), `proxy`, `response_signature` (`require` | `if_present` | `off`),
 //! `paths` (`{"operation": "/path"}`). Unknown keys are refused, so a typo is not silently
 //! ignored, and so is a key given twice in one object (the error names it, never its value).
 
@@ -55,6 +56,13 @@ impl ResponseSignaturePolicy {
 pub struct Config {
     pub client_id: String,
     pub(crate) key: SigningKey,
+    /// Keys DOKU's response signatures may still be made with during a key rotation,
+    /// newest first. Requests are always signed with the current key.
+    pub(crate) previous_keys: Vec<SigningKey>,
+    /// Sign with the local time corrected by the clock skew measured from DOKU's answers
+    /// (off by default). When DOKU refuses a request for its timestamp and this is on,
+    /// the client measures the skew from that answer and sends the request once more.
+    pub correct_clock_skew: bool,
     /// Scheme, host, optional port and optional path prefix; no trailing slash.
     pub base_url: String,
     pub connect_timeout: Duration,
@@ -121,6 +129,8 @@ impl fmt::Debug for Config {
             .field("retries", &self.retries)
             .field("retry_backoff", &self.retry_backoff)
             .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
+            .field("previous_secret_keys", &self.previous_keys.len())
+            .field("correct_clock_skew", &self.correct_clock_skew)
             .field("response_signature", &self.response_signature)
             .field("log", &self.log.as_ref().map(|_| "<hook>"))
             .finish_non_exhaustive()
@@ -142,6 +152,8 @@ impl Config {
         Ok(Config {
             client_id: client_id.to_string(),
             key,
+            previous_keys: Vec::new(),
+            correct_clock_skew: false,
             base_url: SANDBOX_URL.to_string(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
@@ -175,6 +187,18 @@ impl Config {
         self
     }
 
+    /// Adds the keys of a rotation in progress (newest first): DOKU's response signatures
+    /// made with them still verify. Requests are signed with the current key only.
+    pub fn with_previous_secret_keys(mut self, keys: &[&str]) -> Result<Self> {
+        for (i, k) in keys.iter().enumerate() {
+            let field = format!("previous_secret_keys[{i}]");
+            let key = crate::notification::previous_key(Some(k.as_bytes()), &field)
+                .map_err(|e| Error::config(field.as_str(), e.message()))?;
+            self.previous_keys.push(key);
+        }
+        Ok(self)
+    }
+
     /// Sets the base URL (a local sandbox, a proxy, a regional host).
     pub fn with_base_url(mut self, url: &str) -> Result<Self> {
         self.base_url = check_base_url(url)?;
@@ -206,7 +230,7 @@ impl Config {
         let Some(obj) = v.0.as_object() else {
             return Err(Error::config("config", "config must be a JSON object"));
         };
-        const KNOWN: [&str; 12] = [
+        const KNOWN: [&str; 14] = [
             "client_id",
             "secret_key",
             "environment",
@@ -216,6 +240,8 @@ impl Config {
             "deadline_ms",
             "retries",
             "retry_backoff_ms",
+            "previous_secret_keys",
+            "correct_clock_skew",
             "proxy",
             "response_signature",
             "paths",
@@ -261,6 +287,34 @@ impl Config {
         }
         if let Some(ms) = opt_u64(obj, "retry_backoff_ms")? {
             c.retry_backoff = Duration::from_millis(ms);
+        }
+        match obj.get("previous_secret_keys") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(keys)) => {
+                for (i, k) in keys.iter().enumerate() {
+                    let field = format!("previous_secret_keys[{i}]");
+                    let key =
+                        crate::notification::previous_key(k.as_str().map(str::as_bytes), &field)
+                            .map_err(|e| Error::config(field.as_str(), e.message()))?;
+                    c.previous_keys.push(key);
+                }
+            }
+            Some(_) => {
+                return Err(Error::config(
+                    "previous_secret_keys",
+                    "previous_secret_keys must be an array of strings",
+                ))
+            }
+        }
+        match obj.get("correct_clock_skew") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(b)) => c.correct_clock_skew = *b,
+            Some(_) => {
+                return Err(Error::config(
+                    "correct_clock_skew",
+                    "correct_clock_skew must be true or false",
+                ))
+            }
         }
         c.proxy = opt_str(obj, "proxy")?.map(str::to_string);
         if let Some(p) = opt_str(obj, "response_signature")? {
@@ -328,13 +382,20 @@ fn positive_ms(ms: u64, field: &str) -> Result<Duration> {
     Ok(Duration::from_millis(ms))
 }
 
-/// A parsed JSON config whose `secret_key` string is zeroised when it is dropped.
+/// A parsed JSON config whose secret strings are zeroised when it is dropped.
 struct WipeSecret(Value);
 
 impl Drop for WipeSecret {
     fn drop(&mut self) {
         if let Some(Value::String(secret)) = self.0.get_mut("secret_key") {
             zeroize::Zeroize::zeroize(secret);
+        }
+        if let Some(Value::Array(keys)) = self.0.get_mut("previous_secret_keys") {
+            for key in keys {
+                if let Value::String(secret) = key {
+                    zeroize::Zeroize::zeroize(secret);
+                }
+            }
         }
     }
 }

@@ -115,6 +115,12 @@ impl Error {
     }
 
     /// The raw body DOKU answered with (kept lossless as text; invalid UTF-8 is replaced).
+    /// Appends `suffix` to the message (a diagnosis the caller can act on).
+    pub fn with_message_suffix(mut self, suffix: &str) -> Self {
+        self.message.push_str(suffix);
+        self
+    }
+
     pub fn with_body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
         self

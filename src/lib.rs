@@ -59,10 +59,10 @@ pub use config::{Config, LogEvent, LogHook, ResponseSignaturePolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use notification::{
     inquiry_reply, verify_inquiry, verify_notification, Inquiry, InquiryAnswer, Notification,
-    SignedReply, VerifyOptions,
+    SignedReply, VerifyExtras, VerifyOptions,
 };
 pub use signature::{
-    digest, Component, SigningKey, TimestampKind, MAX_BODY_BYTES, SIGNATURE_PREFIX,
+    digest, Component, Keys, SigningKey, TimestampKind, MAX_BODY_BYTES, SIGNATURE_PREFIX,
 };
 pub use validate::Schema;
 

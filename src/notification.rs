@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{self, Clock};
 use crate::error::{Error, ErrorKind, Result};
-use crate::signature::{check_request_target, Component, SigningKey};
+use crate::signature::{check_request_target, Component, Keys, SigningKey};
 use crate::validate;
 
 /// How to verify an incoming notification or inquiry.
@@ -115,13 +115,14 @@ impl SignedHeaders {
     }
 
     /// Checks Client-Id, optional freshness, then the signature over `body`.
+    /// Returns the index of the key that matched (see [`Keys::verify`]).
     fn verify(
         &self,
         body: &[u8],
-        key: &SigningKey,
+        keys: Keys<'_>,
         opts: &VerifyOptions<'_>,
         clock: &dyn Clock,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         if self.client_id != opts.client_id {
             return Err(
                 Error::signature_mismatch("the Client-Id header is not your Client-Id")
@@ -150,7 +151,7 @@ impl SignedHeaders {
             opts.path,
             Some(body),
         );
-        key.verify(&component, &self.signature)
+        keys.verify(&component, &self.signature)
             .map_err(|e| e.with_request_id(&self.request_id))
     }
 }
@@ -175,6 +176,10 @@ pub struct Notification {
     /// `online_to_offline_info.payment_code` for convenience-store notifications.
     pub payment_code: Option<String>,
     pub body: Value,
+    /// Which of the keys given made the signature: 0 for the current key, 1 for the one
+    /// before it, ... (never the key itself). Above 0 means DOKU still signs with a key you
+    /// rotated away from.
+    pub key_index: usize,
 }
 
 impl Notification {
@@ -198,6 +203,7 @@ impl Notification {
             "amount": self.amount,
             "payment_code": self.payment_code,
             "body": self.body,
+            "key_index": self.key_index,
         })
     }
 }
@@ -207,10 +213,10 @@ impl Notification {
 /// Errors: `invalid_input` (missing header, not JSON), `signature_mismatch` (wrong
 /// Client-Id, stale timestamp when a tolerance is set, bad signature), `decode` (JSON
 /// without `transaction.status` or `order.invoice_number`).
-pub fn verify_notification<I, K, V>(
+pub fn verify_notification<'k, I, K, V>(
     headers: I,
     body: &[u8],
-    key: &SigningKey,
+    keys: impl Into<Keys<'k>>,
     opts: &VerifyOptions<'_>,
     clock: &dyn Clock,
 ) -> Result<Notification>
@@ -220,7 +226,7 @@ where
     V: AsRef<str>,
 {
     let h = SignedHeaders::from_pairs(headers)?;
-    h.verify(body, key, opts, clock)?;
+    let key_index = h.verify(body, keys.into(), opts, clock)?;
     let value = validate::parse_received_json(body, "body")?;
     let root = object(&value, &h.request_id)?;
     let get = |a: &str, b: &str| -> Option<&Value> { root.get(a)?.get(b) };
@@ -249,6 +255,7 @@ where
         client_id: h.client_id,
         request_timestamp: h.timestamp,
         body: value,
+        key_index,
     })
 }
 
@@ -268,6 +275,8 @@ pub struct Inquiry {
     pub request_timestamp: String,
     pub payment_code: String,
     pub body: Value,
+    /// Which of the keys given made the signature (as [`Notification::key_index`]).
+    pub key_index: usize,
 }
 
 impl Inquiry {
@@ -279,6 +288,7 @@ impl Inquiry {
             "request_timestamp": self.request_timestamp,
             "payment_code": self.payment_code,
             "body": self.body,
+            "key_index": self.key_index,
         })
     }
 
@@ -302,16 +312,28 @@ impl Inquiry {
             request_timestamp: text("request_timestamp")?,
             payment_code: text("payment_code")?,
             body: v.get("body").cloned().unwrap_or(Value::Null),
+            key_index: match v.get("key_index") {
+                None | Some(Value::Null) => 0,
+                Some(k) => k
+                    .as_u64()
+                    .and_then(|k| usize::try_from(k).ok())
+                    .ok_or_else(|| {
+                        Error::invalid_input(
+                            "inquiry.key_index",
+                            "inquiry.key_index must be a non-negative integer",
+                        )
+                    })?,
+            },
         })
     }
 }
 
 /// Verifies an inquiry (signed like a notification, with your Inquiry URL's path) and
 /// parses it; `online_to_offline_info.payment_code` is required.
-pub fn verify_inquiry<I, K, V>(
+pub fn verify_inquiry<'k, I, K, V>(
     headers: I,
     body: &[u8],
-    key: &SigningKey,
+    keys: impl Into<Keys<'k>>,
     opts: &VerifyOptions<'_>,
     clock: &dyn Clock,
 ) -> Result<Inquiry>
@@ -321,7 +343,7 @@ where
     V: AsRef<str>,
 {
     let h = SignedHeaders::from_pairs(headers)?;
-    h.verify(body, key, opts, clock)?;
+    let key_index = h.verify(body, keys.into(), opts, clock)?;
     let value = validate::parse_received_json(body, "body")?;
     let payment_code = object(&value, &h.request_id)?
         .get("online_to_offline_info")
@@ -342,6 +364,7 @@ where
         request_timestamp: h.timestamp,
         payment_code,
         body: value,
+        key_index,
     })
 }
 
@@ -413,31 +436,91 @@ pub fn headers_from_json(json: &str) -> Result<Vec<(String, String)>> {
     }
 }
 
-/// The freshness tolerance of `{"tolerance_secs": N}` (the C surface's `options_json`);
-/// `None` (no JSON, or the key absent or null) disables the check. Unknown keys are refused.
-pub fn tolerance_from_json(json: Option<&str>) -> Result<Option<u64>> {
-    let Some(json) = json else { return Ok(None) };
-    let v = crate::validate::parse_json(json.as_bytes(), "options_json")?;
-    let Some(obj) = v.as_object() else {
-        return Err(Error::invalid_input(
-            "options_json",
-            "options_json must be an object",
-        ));
-    };
-    if let Some(k) = obj.keys().find(|k| *k != "tolerance_secs") {
-        return Err(Error::invalid_input(
-            format!("options.{k}"),
-            format!("unknown option {k:?}; known options: tolerance_secs"),
-        ));
+/// The verification options a binding passes as JSON (the C surface's `options_json`):
+/// `{"tolerance_secs": N, "previous_secret_keys": ["...", ...]}`, both optional.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyExtras {
+    /// See [`VerifyOptions::tolerance_secs`].
+    pub tolerance_secs: Option<u64>,
+    /// Keys accepted besides the current one, newest first, while a key rotation is in
+    /// progress (see [`Keys`]).
+    pub previous_keys: Vec<SigningKey>,
+}
+
+impl VerifyExtras {
+    /// Parses the options; `None` (no JSON) is the defaults. Unknown keys are refused; a
+    /// previous key that is not a non-empty string is `invalid_input` naming its index
+    /// (`options.previous_secret_keys[1]`), never its value.
+    pub fn from_json(json: Option<&str>) -> Result<VerifyExtras> {
+        const KNOWN: &str = "tolerance_secs, previous_secret_keys";
+        let Some(json) = json else {
+            return Ok(VerifyExtras::default());
+        };
+        let v = crate::validate::parse_json(json.as_bytes(), "options_json")?;
+        let Some(obj) = v.as_object() else {
+            return Err(Error::invalid_input(
+                "options_json",
+                "options_json must be an object",
+            ));
+        };
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["tolerance_secs", "previous_secret_keys"].contains(&k.as_str()))
+        {
+            return Err(Error::invalid_input(
+                format!("options.{k}"),
+                format!("unknown option {k:?}; known options: {KNOWN}"),
+            ));
+        }
+        let tolerance_secs = match obj.get("tolerance_secs") {
+            None | Some(Value::Null) => None,
+            Some(t) => Some(t.as_u64().ok_or_else(|| {
+                Error::invalid_input(
+                    "options.tolerance_secs",
+                    "tolerance_secs must be a non-negative integer",
+                )
+            })?),
+        };
+        let previous_keys = match obj.get("previous_secret_keys") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(keys)) => keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    previous_key(
+                        k.as_str().map(str::as_bytes),
+                        &format!("options.previous_secret_keys[{i}]"),
+                    )
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => {
+                return Err(Error::invalid_input(
+                    "options.previous_secret_keys",
+                    "previous_secret_keys must be an array of strings",
+                ))
+            }
+        };
+        Ok(VerifyExtras {
+            tolerance_secs,
+            previous_keys,
+        })
     }
-    match obj.get("tolerance_secs") {
-        None | Some(Value::Null) => Ok(None),
-        Some(t) => t.as_u64().map(Some).ok_or_else(|| {
-            Error::invalid_input(
-                "options.tolerance_secs",
-                "tolerance_secs must be a non-negative integer",
-            )
-        }),
+
+    /// The keys to verify with: `current`, then the previous ones.
+    pub fn keys<'a>(&'a self, current: &'a SigningKey) -> Keys<'a> {
+        Keys::new(current, &self.previous_keys)
+    }
+}
+
+/// A previous key of a rotation, from the bytes a binding was given (`None` when they
+/// were not a string); the error names `field` (the argument and index), never the value.
+pub fn previous_key(secret: Option<&[u8]>, field: &str) -> Result<SigningKey> {
+    match secret {
+        Some(s) if !s.is_empty() => SigningKey::new(s),
+        _ => Err(Error::invalid_input(
+            field,
+            format!("{field} must be a non-empty string"),
+        )),
     }
 }
 

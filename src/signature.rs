@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -401,6 +401,75 @@ impl SigningKey {
 
     fn mac_bytes(&self, component: &Component<'_>) -> [u8; 32] {
         self.keyed(component).finalize().into_bytes().into()
+    }
+}
+
+/// The keys a verification accepts: the current key first, then previous ones while a
+/// rotation is in progress (DOKU retries a notification for 12 hours, so one signed just
+/// before a merchant regenerated its key arrives signed with the old one). Signing always
+/// uses the current key. A `&SigningKey` is a ring of one.
+#[derive(Clone, Copy, Debug)]
+pub struct Keys<'a> {
+    current: &'a SigningKey,
+    previous: &'a [SigningKey],
+}
+
+impl<'a> Keys<'a> {
+    pub fn new(current: &'a SigningKey, previous: &'a [SigningKey]) -> Self {
+        Keys { current, previous }
+    }
+
+    /// The key to sign with.
+    pub fn current(&self) -> &'a SigningKey {
+        self.current
+    }
+
+    pub fn len(&self) -> usize {
+        1 + self.previous.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Which key (0 = current, 1 = the one before, ...) made `signature`. Every key is
+    /// tried, each comparison in constant time, so the time taken does not say which one
+    /// matched. A mismatch against all of them is one `signature_mismatch`; an unusable
+    /// component or a malformed signature is reported as by [`SigningKey::verify`].
+    pub fn verify(&self, component: &Component<'_>, signature: &str) -> Result<usize> {
+        let mut matched = None;
+        let mut first_error = None;
+        for (index, key) in std::iter::once(self.current)
+            .chain(self.previous)
+            .enumerate()
+        {
+            match key.verify(component, signature) {
+                Ok(()) => {
+                    matched.get_or_insert(index);
+                }
+                Err(e) if e.kind() == ErrorKind::SignatureMismatch => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match (matched, first_error) {
+            (Some(index), _) => Ok(index),
+            (None, Some(e)) if self.len() > 1 => Err(Error::signature_mismatch(format!(
+                "{} (none of the {} keys given matches)",
+                e.message(),
+                self.len()
+            ))
+            .with_field("signature")),
+            (None, Some(e)) => Err(e),
+            (None, None) => unreachable!("at least one key is tried"),
+        }
+    }
+}
+
+impl<'a> From<&'a SigningKey> for Keys<'a> {
+    fn from(key: &'a SigningKey) -> Self {
+        Keys::new(key, &[])
     }
 }
 

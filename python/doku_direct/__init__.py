@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from . import _native
 from ._native import (
@@ -110,6 +110,9 @@ class Response:
     signature_verified: bool
     #: The parsed JSON body (a ``dict`` for every DOKU answer); integers are ``int``.
     body: Any
+    #: Which key verified the signature: 0 for ``secret_key``, 1 for the first of
+    #: ``previous_secret_keys``, ...; None when it was not verified.
+    key_index: Optional[int] = None
 
 
 def _millis(seconds: Optional[float], name: str, millis: Optional[int]) -> Optional[int]:
@@ -170,6 +173,8 @@ class Client:
         deadline: Optional[float] = None,
         deadline_ms: Optional[int] = None,
         retries: Optional[int] = None,
+        previous_secret_keys: Optional[Sequence[str]] = None,
+        correct_clock_skew: Optional[bool] = None,
         retry_backoff_ms: Optional[int] = None,
         proxy: Optional[str] = None,
         response_signature: Optional[str] = None,
@@ -182,6 +187,12 @@ class Client:
             "timeout_ms": _millis(timeout, "timeout", timeout_ms),
             "deadline_ms": _millis(deadline, "deadline", deadline_ms),
             "retries": retries,
+            "previous_secret_keys": (
+                list(previous_secret_keys)
+                if isinstance(previous_secret_keys, (list, tuple))
+                else previous_secret_keys
+            ),
+            "correct_clock_skew": correct_clock_skew,
             "retry_backoff_ms": retry_backoff_ms,
             "proxy": proxy,
             "response_signature": response_signature,
@@ -198,6 +209,12 @@ class Client:
     @property
     def base_url(self) -> str:
         return self._native.base_url
+
+    def clock_skew(self) -> Optional[int]:
+        """How far DOKU's clock is ahead of this machine's, in seconds (negative: behind),
+        measured from the time headers of the last answer; None until one carried a time.
+        ``correct_clock_skew=True`` signs with the corrected time."""
+        return self._native.clock_skew()
 
     def __repr__(self) -> str:
         return f"doku_direct.Client(client_id={self.client_id!r}, base_url={self.base_url!r})"

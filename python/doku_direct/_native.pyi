@@ -4,7 +4,7 @@ Private: import from ``doku_direct`` instead. Every function raises the
 ``doku_direct.errors`` class of the core error's kind.
 """
 
-from typing import Any, Dict, List, Optional, Tuple, Union, final
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
 from ._types import Headers, Inquiry, InquiryReply, JsonBody, Notification, RawBody
 
@@ -32,7 +32,7 @@ SANDBOX_CLIENT_ID: str
 SANDBOX_SECRET_KEY: str
 
 # (status, request_id, response_timestamp, replay, signature_verified, body)
-_ResponseTuple = Tuple[int, str, Optional[str], bool, bool, Any]
+_ResponseTuple = Tuple[int, str, Optional[str], bool, bool, Any, Optional[int]]
 
 def validate(operation: str, body: JsonBody) -> None: ...
 def sign(
@@ -76,6 +76,7 @@ def verify_notification(
     client_id: str,
     secret_key: Union[str, bytes],
     tolerance_secs: Optional[int] = None,
+    previous_secret_keys: Optional[Sequence[Union[str, bytes]]] = None,
 ) -> Notification: ...
 def verify_inquiry(
     headers: Headers,
@@ -84,6 +85,7 @@ def verify_inquiry(
     client_id: str,
     secret_key: Union[str, bytes],
     tolerance_secs: Optional[int] = None,
+    previous_secret_keys: Optional[Sequence[Union[str, bytes]]] = None,
 ) -> Inquiry: ...
 def inquiry_reply(
     inquiry: Inquiry,
@@ -102,6 +104,7 @@ class Client:
     def client_id(self) -> str: ...
     @property
     def base_url(self) -> str: ...
+    def clock_skew(self) -> Optional[int]: ...
     def call(
         self,
         operation: str,

@@ -47,6 +47,8 @@ class Notification(TypedDict):
     #: ``online_to_offline_info.payment_code`` of convenience-store notifications.
     payment_code: Optional[str]
     body: Dict[str, Any]
+    #: Which key verified it: 0 for ``secret_key``, 1 for ``previous_secret_keys[0]``, ...
+    key_index: int
 
 
 class Inquiry(TypedDict):
@@ -57,6 +59,8 @@ class Inquiry(TypedDict):
     request_timestamp: str
     payment_code: str
     body: Dict[str, Any]
+    #: Which key verified it (as :attr:`Notification.key_index`).
+    key_index: int
 
 
 class InquiryReply(TypedDict):

@@ -285,6 +285,39 @@ pub unsafe extern "C" fn doku_validate(
     })
 }
 
+/// How far DOKU's clock is ahead of this machine's, in seconds (negative: behind), as
+/// measured from the time headers of the client's last answer. Writes `*out_measured`
+/// (false until an answer carried a time, and then `*out_skew_secs` is left as it was) and,
+/// when measured, `*out_skew_secs`. Set `"correct_clock_skew": true` in the configuration
+/// to sign with the corrected time.
+///
+/// # Safety
+/// `client` is NULL or a live handle; the out pointers are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn doku_client_clock_skew(
+    client: *const doku_client,
+    out_skew_secs: *mut i64,
+    out_measured: *mut bool,
+) -> doku_status {
+    guard(|| {
+        arg_out(out_skew_secs, "out_skew_secs")?;
+        arg_out(out_measured, "out_measured")?;
+        if client.is_null() {
+            return Err(null_argument("client"));
+        }
+        // SAFETY: non-NULL live handle per the caller's contract; Client is Sync.
+        let skew = unsafe { &(*client).client }.clock_skew();
+        // SAFETY: both checked non-NULL above; writable per the contract.
+        unsafe {
+            *out_measured = skew.is_some();
+            if let Some(secs) = skew {
+                *out_skew_secs = secs;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// `arg_str` for pointers read inside a request closure.
 fn arg_text(p: *const c_char, name: &str) -> FfiResult<&'static str> {
     // SAFETY: every caller forwards a pointer covered by its exported function's contract;

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::{arg_body, arg_out, arg_str, doku_status, guard, opt_str, write_string};
 use crate::clock::SystemClock;
-use crate::notification::{self, Inquiry, InquiryAnswer, VerifyOptions};
+use crate::notification::{self, Inquiry, InquiryAnswer, VerifyExtras, VerifyOptions};
+use crate::signature::Keys;
 use crate::signature::SigningKey;
 use crate::validate;
 
@@ -25,7 +26,7 @@ unsafe fn verify_call(
     options_json: *const c_char,
     out: *mut *mut c_char,
     (path_name, out_name): (&str, &str),
-    f: impl FnOnce(&[(String, String)], &[u8], &SigningKey, &VerifyOptions<'_>) -> crate::Result<Value>,
+    f: impl FnOnce(&[(String, String)], &[u8], Keys<'_>, &VerifyOptions<'_>) -> crate::Result<Value>,
 ) -> doku_status {
     guard(|| {
         arg_out(out, out_name)?;
@@ -43,12 +44,13 @@ unsafe fn verify_call(
         let body = body.ok_or_else(|| super::null_argument("body"))?;
         let headers = notification::headers_from_json(headers)?;
         let key = SigningKey::new(secret.as_bytes())?;
+        let extras = VerifyExtras::from_json(options)?;
         let opts = VerifyOptions {
             path,
             client_id,
-            tolerance_secs: notification::tolerance_from_json(options)?,
+            tolerance_secs: extras.tolerance_secs,
         };
-        let json = f(&headers, body, &key, &opts).map_err(|e| {
+        let json = f(&headers, body, extras.keys(&key), &opts).map_err(|e| {
             if e.field() == Some("path") {
                 e.with_field(path_name)
             } else {
@@ -68,12 +70,14 @@ unsafe fn verify_call(
 /// re-encoded copy). `notification_path`: the path of your Notification URL
 /// (`/payments/notifications`). `client_id`/`secret_key`: yours. `options_json`: optional,
 /// `{"tolerance_secs": N}` to reject stale timestamps (off by default: DOKU retries for
-/// 12 hours).
+/// 12 hours) and `{"previous_secret_keys": ["..."]}`, the keys of a rotation in progress,
+/// newest first.
 ///
 /// On success `*out_notification_json` receives `{"request_id", "client_id",
 /// "request_timestamp", "service_id", "acquirer_id", "channel_id", "status",
 /// "transaction_date", "original_request_id", "invoice_number", "amount", "payment_code",
-/// "body"}` (`body` holds every field DOKU sent; de-duplicate on `request_id`). Free it with
+/// "body", "key_index"}` (`key_index`: 0 when `secret_key` verified it, 1 for the first
+/// previous key, ...) (`body` holds every field DOKU sent; de-duplicate on `request_id`). Free it with
 /// `doku_string_free`. `DOKU_ERR_SIGNATURE_MISMATCH`: do not trust the body; answer 401.
 ///
 /// # Safety

@@ -100,7 +100,7 @@ fn options(
     })
 }
 
-/// `(status, request_id, response_timestamp, replay, signature_verified, body)`.
+/// `(status, request_id, response_timestamp, replay, signature_verified, body, key_index)`.
 fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
         py,
@@ -116,6 +116,7 @@ fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyT
                 .to_owned()
                 .into_any(),
             to_py(py, &r.body)?,
+            r.key_index.into_pyobject(py)?.into_any(),
         ],
     )
 }
@@ -214,6 +215,11 @@ impl PyClient {
             })
         })?;
         response_tuple(py, &response)
+    }
+
+    /// DOKU's clock minus this machine's, in seconds; None until an answer carried a time.
+    fn clock_skew(&self) -> Option<i64> {
+        self.inner.clock_skew()
     }
 
     #[getter]

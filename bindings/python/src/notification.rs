@@ -78,6 +78,35 @@ fn push_signed(
     Ok(())
 }
 
+/// The keys of a rotation in progress: a list or tuple of str/bytes, newest first.
+fn previous_keys(keys: Option<&Bound<'_, PyAny>>) -> Fallible<Vec<doku::SigningKey>> {
+    let Some(keys) = keys.filter(|k| !k.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if keys.is_instance_of::<PyString>() || keys.is_instance_of::<PyBytes>() {
+        return Err(wrong_type(
+            "previous_secret_keys",
+            "previous_secret_keys must be a list of keys, not a single str".to_string(),
+        ));
+    }
+    let Ok(iter) = keys.try_iter() else {
+        return Err(wrong_type(
+            "previous_secret_keys",
+            format!(
+                "previous_secret_keys must be a list of keys, not {}",
+                type_name(keys)
+            ),
+        ));
+    };
+    iter.enumerate()
+        .map(|(i, key)| {
+            let field = format!("previous_secret_keys[{i}]");
+            let bytes = arg_bytes(&key?, &field, "")?;
+            Ok(notification::previous_key(Some(&bytes), &field)?)
+        })
+        .collect()
+}
+
 /// Shared argument handling of the two verify functions: `f` runs with the GIL released
 /// when the body is large.
 #[allow(clippy::too_many_arguments)]
@@ -89,10 +118,11 @@ fn verify_call<'py, T: Send>(
     client_id: &Bound<'py, PyAny>,
     secret_key: &Bound<'py, PyAny>,
     tolerance_secs: Option<&Bound<'py, PyAny>>,
+    previous_secret_keys: Option<&Bound<'py, PyAny>>,
     f: impl FnOnce(
             &[(PyBackedStr, PyBackedStr)],
             &[u8],
-            &doku::SigningKey,
+            doku::Keys<'_>,
             &VerifyOptions<'_>,
         ) -> doku::Result<T>
         + Send,
@@ -103,12 +133,13 @@ fn verify_call<'py, T: Send>(
         let path = arg_str(path, "path")?;
         let client_id = arg_str(client_id, "client_id")?;
         let key = sign_key(secret_key)?;
+        let previous = previous_keys(previous_secret_keys)?;
         let opts = VerifyOptions {
             path: &path,
             client_id: &client_id,
             tolerance_secs: opt_u64(tolerance_secs, "tolerance_secs")?,
         };
-        let work = || f(&headers, &body, &key, &opts);
+        let work = || f(&headers, &body, doku::Keys::new(&key, &previous), &opts);
         let out = if body.len() >= RELEASE_GIL_BYTES {
             py.detach(work)
         } else {
@@ -134,7 +165,8 @@ fn verify_call<'py, T: Send>(
 /// `transaction.status` or `order.invoice_number`). De-duplicate on `request_id`: it is the
 /// same on every retry.
 #[pyfunction]
-#[pyo3(signature = (headers, body, path, client_id, secret_key, tolerance_secs=None))]
+#[pyo3(signature = (headers, body, path, client_id, secret_key, tolerance_secs=None, previous_secret_keys=None))]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn verify_notification<'py>(
     py: Python<'py>,
     headers: &Bound<'py, PyAny>,
@@ -143,6 +175,7 @@ pub(super) fn verify_notification<'py>(
     client_id: &Bound<'py, PyAny>,
     secret_key: &Bound<'py, PyAny>,
     tolerance_secs: Option<&Bound<'py, PyAny>>,
+    previous_secret_keys: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let n = verify_call(
         py,
@@ -152,11 +185,12 @@ pub(super) fn verify_notification<'py>(
         client_id,
         secret_key,
         tolerance_secs,
-        |h, body, key, opts| {
+        previous_secret_keys,
+        |h, body, keys, opts| {
             notification::verify_notification(
                 h.iter().map(|(k, v)| (&**k, &**v)),
                 body,
-                key,
+                keys,
                 opts,
                 &SystemClock,
             )
@@ -186,13 +220,15 @@ fn notification_to_py(py: Python<'_>, n: Notification) -> PyResult<Bound<'_, PyA
     dict.set_item("amount", amount)?;
     dict.set_item("payment_code", n.payment_code)?;
     dict.set_item("body", to_py(py, &n.body)?)?;
+    dict.set_item("key_index", n.key_index)?;
     Ok(dict.into_any())
 }
 
 /// Verifies a Direct Inquiry (DIPC) like a notification (`path` is your Inquiry URL's
 /// path) and returns it parsed (a dict); answer it with `inquiry_reply`.
 #[pyfunction]
-#[pyo3(signature = (headers, body, path, client_id, secret_key, tolerance_secs=None))]
+#[pyo3(signature = (headers, body, path, client_id, secret_key, tolerance_secs=None, previous_secret_keys=None))]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn verify_inquiry<'py>(
     py: Python<'py>,
     headers: &Bound<'py, PyAny>,
@@ -201,6 +237,7 @@ pub(super) fn verify_inquiry<'py>(
     client_id: &Bound<'py, PyAny>,
     secret_key: &Bound<'py, PyAny>,
     tolerance_secs: Option<&Bound<'py, PyAny>>,
+    previous_secret_keys: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let inquiry = verify_call(
         py,
@@ -210,11 +247,12 @@ pub(super) fn verify_inquiry<'py>(
         client_id,
         secret_key,
         tolerance_secs,
-        |h, body, key, opts| {
+        previous_secret_keys,
+        |h, body, keys, opts| {
             notification::verify_inquiry(
                 h.iter().map(|(k, v)| (&**k, &**v)),
                 body,
-                key,
+                keys,
                 opts,
                 &SystemClock,
             )
