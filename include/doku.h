@@ -221,8 +221,9 @@ doku_status doku_validate(const char *operation,
 /*
  How far DOKU's clock is ahead of this machine's, in seconds (negative: behind), as
  measured from the time headers of the client's last answer. Writes `*out_measured`
- (false until an answer carried a time, and then `*out_skew_secs` is left as it was) and,
- when measured, `*out_skew_secs`. Set `"correct_clock_skew": true` in the configuration
+ (0 until an answer carried a time, and then `*out_skew_secs` is left as it was; 1 once
+ measured) and, when measured, `*out_skew_secs`. (An `int`, not `bool`: the header needs
+ no `stdbool.h`, and Delphi, VB6 and .NET declare it as a plain 32-bit integer.) Set `"correct_clock_skew": true` in the configuration
  to sign with the corrected time.
 
  # Safety
@@ -230,7 +231,7 @@ doku_status doku_validate(const char *operation,
  */
 doku_status doku_client_clock_skew(const doku_client *client,
                                    int64_t *out_skew_secs,
-                                   bool *out_measured);
+                                   int *out_measured);
 
 /*
  Writes the message of the calling thread's last error to `*out_message` (an empty

@@ -16,6 +16,7 @@ Errors are :class:`doku_direct.errors.DokuError` subclasses (see that module).
 from __future__ import annotations
 
 import json
+import logging as _logging
 import math
 from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ __all__ = [
     "verify_response",
     "Client",
     "Response",
+    "AsyncClient",
     "verify_notification",
     "verify_inquiry",
     "inquiry_reply",
@@ -292,3 +294,11 @@ def _config_json(config: Dict[str, Any]) -> str:
                     field=key,
                 ) from None
         raise
+
+
+# Last: the async client builds on Client and Response above.
+from ._async import AsyncClient  # noqa: E402
+
+# Logging is off unless the application configures the "doku_direct" logger: without a
+# handler of its own, Python would print warnings through its last-resort handler.
+_logging.getLogger("doku_direct").addHandler(_logging.NullHandler())

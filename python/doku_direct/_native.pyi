@@ -4,7 +4,7 @@ Private: import from ``doku_direct`` instead. Every function raises the
 ``doku_direct.errors`` class of the core error's kind.
 """
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
 
 from ._types import Headers, Inquiry, InquiryReply, JsonBody, Notification, RawBody
 
@@ -23,6 +23,7 @@ __all__ = [
     "inquiry_reply",
     "_test_panic",
     "Client",
+    "CallHandle",
     "Sandbox",
 ]
 
@@ -31,7 +32,7 @@ MAX_BODY_BYTES: int
 SANDBOX_CLIENT_ID: str
 SANDBOX_SECRET_KEY: str
 
-# (status, request_id, response_timestamp, replay, signature_verified, body)
+# (status, request_id, response_timestamp, replay, signature_verified, body, key_index)
 _ResponseTuple = Tuple[int, str, Optional[str], bool, bool, Any, Optional[int]]
 
 def validate(operation: str, body: JsonBody) -> None: ...
@@ -105,6 +106,30 @@ class Client:
     @property
     def base_url(self) -> str: ...
     def clock_skew(self) -> Optional[int]: ...
+    def call_async(
+        self,
+        operation: str,
+        body: JsonBody,
+        request_id: Optional[str],
+        timestamp: Optional[str],
+        done: Callable[[bool, Any], None],
+    ) -> CallHandle: ...
+    def check_status_async(
+        self,
+        id: str,
+        request_id: Optional[str],
+        timestamp: Optional[str],
+        done: Callable[[bool, Any], None],
+    ) -> CallHandle: ...
+    def request_async(
+        self,
+        method: str,
+        path: str,
+        body: Optional[JsonBody],
+        request_id: Optional[str],
+        timestamp: Optional[str],
+        done: Callable[[bool, Any], None],
+    ) -> CallHandle: ...
     def call(
         self,
         operation: str,
@@ -126,6 +151,10 @@ class Client:
         request_id: Optional[str] = None,
         timestamp: Optional[str] = None,
     ) -> _ResponseTuple: ...
+
+@final
+class CallHandle:
+    def cancel(self) -> None: ...
 
 @final
 class Sandbox:

@@ -287,8 +287,9 @@ pub unsafe extern "C" fn doku_validate(
 
 /// How far DOKU's clock is ahead of this machine's, in seconds (negative: behind), as
 /// measured from the time headers of the client's last answer. Writes `*out_measured`
-/// (false until an answer carried a time, and then `*out_skew_secs` is left as it was) and,
-/// when measured, `*out_skew_secs`. Set `"correct_clock_skew": true` in the configuration
+/// (0 until an answer carried a time, and then `*out_skew_secs` is left as it was; 1 once
+/// measured) and, when measured, `*out_skew_secs`. (An `int`, not `bool`: the header needs
+/// no `stdbool.h`, and Delphi, VB6 and .NET declare it as a plain 32-bit integer.) Set `"correct_clock_skew": true` in the configuration
 /// to sign with the corrected time.
 ///
 /// # Safety
@@ -297,7 +298,7 @@ pub unsafe extern "C" fn doku_validate(
 pub unsafe extern "C" fn doku_client_clock_skew(
     client: *const doku_client,
     out_skew_secs: *mut i64,
-    out_measured: *mut bool,
+    out_measured: *mut std::ffi::c_int,
 ) -> doku_status {
     guard(|| {
         arg_out(out_skew_secs, "out_skew_secs")?;
@@ -309,7 +310,7 @@ pub unsafe extern "C" fn doku_client_clock_skew(
         let skew = unsafe { &(*client).client }.clock_skew();
         // SAFETY: both checked non-NULL above; writable per the contract.
         unsafe {
-            *out_measured = skew.is_some();
+            *out_measured = std::ffi::c_int::from(skew.is_some());
             if let Some(secs) = skew {
                 *out_skew_secs = secs;
             }

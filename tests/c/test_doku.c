@@ -1416,6 +1416,66 @@ static void test_notification(void)
     }
 }
 
+/* Key rotation: previous keys in options_json, and which key verified in key_index. */
+static void test_rotation_and_skew(void)
+{
+    g_test = "rotation";
+    size_t len = sizeof NOTIFICATION_BODY - 1;
+    char *headers = signed_headers(NOTIFICATION_BODY, len, NOTIFY_PATH, NULL);
+    char options[256];
+    char *out = NULL;
+
+    /* Signed with NOTIFY_SECRET, which the merchant has just rotated away from. */
+    snprintf(options, sizeof options, "{\"previous_secret_keys\":[\"SK-between\",\"%s\"]}",
+             NOTIFY_SECRET);
+    if (expect_ok(doku_notification_verify(headers, NOTIFICATION_BODY, len, NOTIFY_PATH,
+                                           CLIENT_ID, "SK-brand-new", options, &out),
+                  "notification signed with a previous key")) {
+        CHECK(json_has_raw(out, "key_index", "2"), "key_index: %s", out);
+        doku_string_free(out);
+    }
+    out = NULL;
+    if (expect_ok(doku_notification_verify(headers, NOTIFICATION_BODY, len, NOTIFY_PATH,
+                                           CLIENT_ID, NOTIFY_SECRET, NULL, &out),
+                  "notification signed with the current key")) {
+        CHECK(json_has_raw(out, "key_index", "0"), "key_index: %s", out);
+        doku_string_free(out);
+    }
+    out = SENTINEL;
+    expect_status(doku_notification_verify(headers, NOTIFICATION_BODY, len, NOTIFY_PATH,
+                                           CLIENT_ID, "SK-brand-new",
+                                           "{\"previous_secret_keys\":[\"SK-between\"]}", &out),
+                  DOKU_ERR_SIGNATURE_MISMATCH, "signature", "no key of the ring matches");
+    expect_status(doku_notification_verify(headers, NOTIFICATION_BODY, len, NOTIFY_PATH,
+                                           CLIENT_ID, "SK-brand-new",
+                                           "{\"previous_secret_keys\":[\"ok\",\"\"]}", &out),
+                  DOKU_ERR_INVALID_INPUT, "options.previous_secret_keys[1]",
+                  "an empty previous key");
+    CHECK(out == SENTINEL, "out untouched when nothing verified");
+    free(headers);
+
+    /* Clock skew: unmeasured on a new client; NULL arguments are named. */
+    g_test = "clock_skew";
+    doku_client *client = NULL;
+    if (expect_ok(doku_client_new("{\"client_id\":\"C\",\"secret_key\":\"S\","
+                                  "\"correct_clock_skew\":true}",
+                                  &client),
+                  "doku_client_new(correct_clock_skew)")) {
+        int64_t skew = 12345;
+        int measured = 7;
+        expect_ok(doku_client_clock_skew(client, &skew, &measured), "doku_client_clock_skew");
+        CHECK(measured == 0, "nothing measured before an answer");
+        CHECK(skew == 12345, "the skew is left alone when not measured");
+        expect_status(doku_client_clock_skew(client, NULL, &measured), DOKU_ERR_NULL_ARGUMENT,
+                      "out_skew_secs", "doku_client_clock_skew(out_skew_secs = NULL)");
+        expect_status(doku_client_clock_skew(client, &skew, NULL), DOKU_ERR_NULL_ARGUMENT,
+                      "out_measured", "doku_client_clock_skew(out_measured = NULL)");
+        expect_status(doku_client_clock_skew(NULL, &skew, &measured), DOKU_ERR_NULL_ARGUMENT,
+                      "client", "doku_client_clock_skew(client = NULL)");
+        doku_client_free(client);
+    }
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* (11) Direct Inquiry round trip                                                       */
 /* ------------------------------------------------------------------------------------ */
@@ -1701,6 +1761,7 @@ int main(void)
     test_client();
     test_last_error();
     test_notification();
+    test_rotation_and_skew();
     test_inquiry();
     test_threads();
     test_table();

@@ -144,7 +144,7 @@ def test_the_vector_notification_and_timestamp_tolerance(vectors: Dict[str, Any]
     assert list(n) == [
         "request_id", "client_id", "request_timestamp", "service_id", "acquirer_id",
         "channel_id", "status", "transaction_date", "original_request_id", "invoice_number",
-        "amount", "payment_code", "body",
+        "amount", "payment_code", "body", "key_index",
     ]
     assert n["request_id"] == case["request_id"]
     assert n["status"] == "SUCCESS" and n["invoice_number"] == "INV-2021002-0001"

@@ -26,7 +26,7 @@ doku_status doku_request(const doku_client *client, const char *method, const ch
 
 doku_status doku_validate(const char *operation, const char *request_json);
 
-doku_status doku_client_clock_skew(const doku_client *client, int64_t *out_skew_secs, bool *out_measured);
+doku_status doku_client_clock_skew(const doku_client *client, int64_t *out_skew_secs, int *out_measured);
 
 doku_status doku_last_error_message(char **out_message);
 

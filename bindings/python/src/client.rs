@@ -1,7 +1,9 @@
-//! `Client`: the core client behind `doku_direct.Client`. Every call runs on a thread of
-//! its own while the caller waits with the GIL released, returning to the interpreter
-//! every [`SIGNAL_CHECK`] so that Ctrl-C raises `KeyboardInterrupt` promptly (a call can
-//! otherwise block for its whole deadline).
+//! `Client`: the core client behind `doku_direct.Client` and `doku_direct.AsyncClient`.
+//! Every call runs on a thread of its own. A blocking call waits for it with the GIL
+//! released, returning to the interpreter every [`SIGNAL_CHECK`] so that Ctrl-C raises
+//! `KeyboardInterrupt` promptly (a call can otherwise block for its whole deadline). An
+//! async call returns at once and hands the outcome to a callback (the event loop's
+//! future), so the event loop never waits on the network.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use super::{arg_bytes, arg_str, guard, opt_str, Fallible};
 use doku::channel::Method;
 use doku::client::{Cancel, Client, RequestOptions, Response};
 use doku::config::Config;
+use doku::ErrorKind;
 
 /// A thread-safe DOKU client (one connection pool). Built from the JSON configuration of
 /// `doku::Config::from_json`; no I/O happens in the constructor.
@@ -35,6 +38,10 @@ fn interruptible<T: Send + 'static>(
     cancel: Cancel,
     work: impl FnOnce() -> doku::Result<T> + Send + 'static,
 ) -> Fallible<T> {
+    let work = move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(panicked()))
+    };
     let (tx, rx) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("doku-call".into())
@@ -61,14 +68,7 @@ fn interruptible<T: Send + 'static>(
                     return Err(e.into());
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(doku::Error::new(
-                    doku::ErrorKind::Panic,
-                    "internal error in doku-direct (a bug: please report it): the call's \
-                     thread ended without a result; its outcome is unknown",
-                )
-                .into())
-            }
+            Err(RecvTimeoutError::Disconnected) => return Err(panicked().into()),
         }
     }
 }
@@ -121,13 +121,164 @@ fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyT
     )
 }
 
+/// One call, converted and ready to run off the GIL: the work and its cancel handle.
+struct Prepared {
+    cancel: Cancel,
+    work: Box<dyn FnOnce() -> doku::Result<Response> + Send>,
+}
+
+/// A running async call: `cancel()` stops it between attempts (an attempt already on the
+/// wire runs to its own time limit; its outcome still reaches the callback).
+#[pyclass(frozen, name = "CallHandle", module = "doku_direct._native")]
+pub(crate) struct CallHandle {
+    cancel: Cancel,
+}
+
+#[pymethods]
+impl CallHandle {
+    fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
+/// The error a call's thread reports when the call panicked (a bug).
+fn panicked() -> doku::Error {
+    doku::Error::new(
+        ErrorKind::Panic,
+        "internal error in doku-direct (a bug: please report it): the call's thread ended \
+         without a result; its outcome is unknown",
+    )
+}
+
+/// Starts `p` on a thread of its own; `done(ok, value)` is called with the GIL held when it
+/// ends: `(True, response_tuple)` or `(False, exception)`.
+fn spawn(p: Prepared, done: Py<PyAny>) -> Fallible<CallHandle> {
+    let Prepared { cancel, work } = p;
+    std::thread::Builder::new()
+        .name("doku-async-call".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .unwrap_or_else(|_| Err(panicked()));
+            Python::attach(|py| {
+                let arg: PyResult<(bool, Bound<'_, PyAny>)> = match &result {
+                    Ok(r) => response_tuple(py, r).map(|t| (true, t.into_any())),
+                    Err(e) => Ok((
+                        false,
+                        super::to_pyerr(py, e, false)
+                            .into_value(py)
+                            .into_bound(py)
+                            .into_any(),
+                    )),
+                };
+                let outcome = arg.and_then(|a| done.call1(py, a).map(|_| ()));
+                if let Err(err) = outcome {
+                    // The callback itself failed (a closed event loop): nobody to tell.
+                    err.write_unraisable(py, None);
+                }
+            });
+        })
+        .map_err(|e| {
+            doku::Error::new(
+                ErrorKind::Transport,
+                format!("cannot start a thread for the call: {e}; nothing was sent"),
+            )
+        })?;
+    Ok(CallHandle { cancel })
+}
+
+impl PyClient {
+    fn prepare_call(
+        &self,
+        operation: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        request_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+    ) -> Fallible<Prepared> {
+        let operation = arg_str(operation, "operation")?;
+        let body = body_arg(body)?;
+        let opts = options(request_id, timestamp)?;
+        let client = self.inner.clone();
+        Ok(Prepared {
+            cancel: opts.cancel.clone(),
+            work: Box::new(move || match &body {
+                Body::Raw(bytes) => client.call(&operation, bytes, &opts),
+                Body::Value(value) => client.call_value(&operation, value, &opts),
+            }),
+        })
+    }
+
+    fn prepare_check_status(
+        &self,
+        id: &Bound<'_, PyAny>,
+        request_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+    ) -> Fallible<Prepared> {
+        let id = arg_str(id, "id")?;
+        let opts = options(request_id, timestamp)?;
+        let client = self.inner.clone();
+        Ok(Prepared {
+            cancel: opts.cancel.clone(),
+            work: Box::new(move || client.check_status(&id, &opts)),
+        })
+    }
+
+    fn prepare_request(
+        &self,
+        method: &Bound<'_, PyAny>,
+        path: &Bound<'_, PyAny>,
+        body: Option<&Bound<'_, PyAny>>,
+        request_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+    ) -> Fallible<Prepared> {
+        let method = Method::parse(&arg_str(method, "method")?)?;
+        let path = arg_str(path, "path")?;
+        let body = match body {
+            Some(b) if !b.is_none() => Some(body_arg(b)?),
+            _ => None,
+        };
+        let opts = options(request_id, timestamp)?;
+        let client = self.inner.clone();
+        Ok(Prepared {
+            cancel: opts.cancel.clone(),
+            work: Box::new(move || {
+                let serialised;
+                let bytes: Option<&[u8]> = match &body {
+                    None => None,
+                    Some(Body::Raw(b)) => Some(b),
+                    Some(Body::Value(v)) => {
+                        serialised = serde_json::to_vec(v).map_err(|e| {
+                            doku::Error::invalid_input("body", format!("cannot serialise: {e}"))
+                        })?;
+                        Some(&serialised)
+                    }
+                };
+                client.request(method, &path, bytes, &opts)
+            }),
+        })
+    }
+
+    /// Runs a prepared call to the end, interruptibly.
+    fn run<'py>(py: Python<'py>, p: Fallible<Prepared>) -> PyResult<Bound<'py, PyTuple>> {
+        let response = guard(py, || {
+            let Prepared { cancel, work } = p?;
+            interruptible(py, cancel, work)
+        })?;
+        response_tuple(py, &response)
+    }
+
+    /// Starts a prepared call; its outcome goes to `done`.
+    fn start(py: Python<'_>, p: Fallible<Prepared>, done: Py<PyAny>) -> PyResult<CallHandle> {
+        guard(py, || spawn(p?, done))
+    }
+}
+
 #[pymethods]
 impl PyClient {
     #[new]
     fn new(py: Python<'_>, config_json: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(py, || {
             let json = arg_str(config_json, "config")?;
-            let config = Config::from_json(&json)?;
+            let config = super::logging::install(Config::from_json(&json)?);
             Ok(PyClient {
                 inner: Arc::new(Client::new(config)?),
             })
@@ -145,17 +296,28 @@ impl PyClient {
         request_id: Option<&Bound<'py, PyAny>>,
         timestamp: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let response = guard(py, || {
-            let operation = arg_str(operation, "operation")?;
-            let body = body_arg(body)?;
-            let opts = options(request_id, timestamp)?;
-            let client = self.inner.clone();
-            interruptible(py, opts.cancel.clone(), move || match &body {
-                Body::Raw(bytes) => client.call(&operation, bytes, &opts),
-                Body::Value(value) => client.call_value(&operation, value, &opts),
-            })
-        })?;
-        response_tuple(py, &response)
+        Self::run(
+            py,
+            self.prepare_call(operation, body, request_id, timestamp),
+        )
+    }
+
+    /// `call` started on a thread of its own; `done(ok, value)` receives the outcome.
+    #[pyo3(signature = (operation, body, request_id, timestamp, done))]
+    fn call_async(
+        &self,
+        py: Python<'_>,
+        operation: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        request_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        done: Py<PyAny>,
+    ) -> PyResult<CallHandle> {
+        Self::start(
+            py,
+            self.prepare_call(operation, body, request_id, timestamp),
+            done,
+        )
     }
 
     /// Check status by invoice number or original Request-Id.
@@ -167,15 +329,24 @@ impl PyClient {
         request_id: Option<&Bound<'py, PyAny>>,
         timestamp: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let response = guard(py, || {
-            let id = arg_str(id, "id")?;
-            let opts = options(request_id, timestamp)?;
-            let client = self.inner.clone();
-            interruptible(py, opts.cancel.clone(), move || {
-                client.check_status(&id, &opts)
-            })
-        })?;
-        response_tuple(py, &response)
+        Self::run(py, self.prepare_check_status(id, request_id, timestamp))
+    }
+
+    /// `check_status` started on a thread of its own; `done(ok, value)` gets the outcome.
+    #[pyo3(signature = (id, request_id, timestamp, done))]
+    fn check_status_async(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        request_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        done: Py<PyAny>,
+    ) -> PyResult<CallHandle> {
+        Self::start(
+            py,
+            self.prepare_check_status(id, request_id, timestamp),
+            done,
+        )
     }
 
     /// A signed request to any Non-SNAP path. `body` is `None` for GET; for POST, JSON as
@@ -190,31 +361,30 @@ impl PyClient {
         request_id: Option<&Bound<'py, PyAny>>,
         timestamp: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let response = guard(py, || {
-            let method = Method::parse(&arg_str(method, "method")?)?;
-            let path = arg_str(path, "path")?;
-            let body = match body {
-                Some(b) if !b.is_none() => Some(body_arg(b)?),
-                _ => None,
-            };
-            let opts = options(request_id, timestamp)?;
-            let client = self.inner.clone();
-            interruptible(py, opts.cancel.clone(), move || {
-                let serialised;
-                let bytes: Option<&[u8]> = match &body {
-                    None => None,
-                    Some(Body::Raw(b)) => Some(b),
-                    Some(Body::Value(v)) => {
-                        serialised = serde_json::to_vec(v).map_err(|e| {
-                            doku::Error::invalid_input("body", format!("cannot serialise: {e}"))
-                        })?;
-                        Some(&serialised)
-                    }
-                };
-                client.request(method, &path, bytes, &opts)
-            })
-        })?;
-        response_tuple(py, &response)
+        Self::run(
+            py,
+            self.prepare_request(method, path, body, request_id, timestamp),
+        )
+    }
+
+    /// `request` started on a thread of its own; `done(ok, value)` gets the outcome.
+    #[pyo3(signature = (method, path, body, request_id, timestamp, done))]
+    #[allow(clippy::too_many_arguments)]
+    fn request_async(
+        &self,
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        path: &Bound<'_, PyAny>,
+        body: Option<&Bound<'_, PyAny>>,
+        request_id: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        done: Py<PyAny>,
+    ) -> PyResult<CallHandle> {
+        Self::start(
+            py,
+            self.prepare_request(method, path, body, request_id, timestamp),
+            done,
+        )
     }
 
     /// DOKU's clock minus this machine's, in seconds; None until an answer carried a time.

@@ -11,6 +11,7 @@
 
 mod client;
 mod convert;
+mod logging;
 mod notification;
 mod sandbox;
 mod sign;
@@ -58,7 +59,7 @@ static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The Python exception for a core error: an instance of the class `doku_direct.errors`
 /// maps `e.kind()` to, carrying every field of the C last-error JSON.
-fn to_pyerr(py: Python<'_>, e: &Error, wrong_type: bool) -> PyErr {
+pub(crate) fn to_pyerr(py: Python<'_>, e: &Error, wrong_type: bool) -> PyErr {
     let raise = || -> PyResult<PyErr> {
         let from_native = FROM_NATIVE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py
@@ -233,6 +234,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(notification::inquiry_reply, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_class::<client::PyClient>()?;
+    m.add_class::<client::CallHandle>()?;
     m.add_class::<sandbox::PySandbox>()?;
     Ok(())
 }
