@@ -24,6 +24,7 @@ use doku::ErrorKind;
 #[pyclass(frozen, name = "Client", module = "doku_direct._native")]
 pub(crate) struct PyClient {
     inner: Arc<Client>,
+    log_gate: super::logging::Gate,
 }
 
 /// How often a waiting call lets the interpreter run its signal handlers.
@@ -258,7 +259,8 @@ impl PyClient {
     }
 
     /// Runs a prepared call to the end, interruptibly.
-    fn run<'py>(py: Python<'py>, p: Fallible<Prepared>) -> PyResult<Bound<'py, PyTuple>> {
+    fn run<'py>(&self, py: Python<'py>, p: Fallible<Prepared>) -> PyResult<Bound<'py, PyTuple>> {
+        self.log_gate.refresh(py);
         let response = guard(py, || {
             let Prepared { cancel, work } = p?;
             interruptible(py, cancel, work)
@@ -267,7 +269,13 @@ impl PyClient {
     }
 
     /// Starts a prepared call; its outcome goes to `done`.
-    fn start(py: Python<'_>, p: Fallible<Prepared>, done: Py<PyAny>) -> PyResult<CallHandle> {
+    fn start(
+        &self,
+        py: Python<'_>,
+        p: Fallible<Prepared>,
+        done: Py<PyAny>,
+    ) -> PyResult<CallHandle> {
+        self.log_gate.refresh(py);
         guard(py, || spawn(p?, done))
     }
 }
@@ -278,9 +286,10 @@ impl PyClient {
     fn new(py: Python<'_>, config_json: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(py, || {
             let json = arg_str(config_json, "config")?;
-            let config = super::logging::install(Config::from_json(&json)?);
+            let (config, log_gate) = super::logging::install(Config::from_json(&json)?);
             Ok(PyClient {
                 inner: Arc::new(Client::new(config)?),
+                log_gate,
             })
         })
     }
@@ -296,7 +305,7 @@ impl PyClient {
         request_id: Option<&Bound<'py, PyAny>>,
         timestamp: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        Self::run(
+        self.run(
             py,
             self.prepare_call(operation, body, request_id, timestamp),
         )
@@ -313,7 +322,7 @@ impl PyClient {
         timestamp: Option<&Bound<'_, PyAny>>,
         done: Py<PyAny>,
     ) -> PyResult<CallHandle> {
-        Self::start(
+        self.start(
             py,
             self.prepare_call(operation, body, request_id, timestamp),
             done,
@@ -329,7 +338,7 @@ impl PyClient {
         request_id: Option<&Bound<'py, PyAny>>,
         timestamp: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        Self::run(py, self.prepare_check_status(id, request_id, timestamp))
+        self.run(py, self.prepare_check_status(id, request_id, timestamp))
     }
 
     /// `check_status` started on a thread of its own; `done(ok, value)` gets the outcome.
@@ -342,7 +351,7 @@ impl PyClient {
         timestamp: Option<&Bound<'_, PyAny>>,
         done: Py<PyAny>,
     ) -> PyResult<CallHandle> {
-        Self::start(
+        self.start(
             py,
             self.prepare_check_status(id, request_id, timestamp),
             done,
@@ -361,7 +370,7 @@ impl PyClient {
         request_id: Option<&Bound<'py, PyAny>>,
         timestamp: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        Self::run(
+        self.run(
             py,
             self.prepare_request(method, path, body, request_id, timestamp),
         )
@@ -380,7 +389,7 @@ impl PyClient {
         timestamp: Option<&Bound<'_, PyAny>>,
         done: Py<PyAny>,
     ) -> PyResult<CallHandle> {
-        Self::start(
+        self.start(
             py,
             self.prepare_request(method, path, body, request_id, timestamp),
             done,
