@@ -67,7 +67,30 @@ color:#fff;border-color:#1d6f42}button:disabled{opacity:.4}.scroll{overflow-x:au
 table{border-collapse:collapse;font-size:.85em;width:100%}th,td{text-align:left;\
 padding:.25em .4em;border-top:1px solid #e3e5e8;vertical-align:top}td.answer{font-family:\
 monospace;white-space:pre-wrap;overflow-wrap:anywhere;max-width:20em}\
-tr.ok td.http{color:#1d6f42;font-weight:bold}tr.bad td.http{color:#a11}";
+tr.ok td.http{color:#1d6f42;font-weight:bold}tr.bad td.http{color:#a11}\
+@media (max-width:40em){table.attempts tr:first-child{display:none}table.attempts tr{display:block;\
+border-top:1px solid #d8dbe0;padding:.3em 0}table.attempts td{display:grid;\
+grid-template-columns:7em minmax(0,1fr);border:0;max-width:none;overflow-wrap:anywhere}table.attempts td::before{\
+content:attr(data-label);color:#555;font-family:system-ui,sans-serif}}";
+
+/// DOKU's `yyyyMMddHHmmss` WIB time, written for people: `2020-08-11 15:45:42 WIB`.
+fn wib(unix: i64) -> String {
+    let t = format_wib(unix);
+    let b = t.as_bytes();
+    if b.len() == 14 && b.iter().all(u8::is_ascii_digit) {
+        format!(
+            "{}-{}-{} {}:{}:{} WIB",
+            &t[0..4],
+            &t[4..6],
+            &t[6..8],
+            &t[8..10],
+            &t[10..12],
+            &t[12..14]
+        )
+    } else {
+        format!("{t} WIB")
+    }
+}
 
 fn render(
     txns: &[(usize, Transaction)],
@@ -144,14 +167,8 @@ fn transaction(
         ),
         (None, None) => {}
     }
-    row(
-        "Expires",
-        format!("{} WIB", escape(&format_wib(t.expired_unix))),
-    );
-    row(
-        "Created",
-        format!("{} WIB", escape(&format_wib(t.created_unix))),
-    );
+    row("Expires", escape(&wib(t.expired_unix)));
+    row("Created", escape(&wib(t.created_unix)));
     row("Merchant", escape(&t.client_id));
     if let Some(s) = t.scenario {
         row("Scenario", format!("<code>{}</code>", escape(s.name())));
@@ -197,8 +214,10 @@ fn transaction(
             };
             out.push_str(&format!(
                 "<tr class=\"attempt {class}\" data-status=\"{status}\" data-delivered=\"{delivered}\">\
-                 <td>{time}</td><td>{n}{retry}</td><td>{url}</td><td class=\"http\">{http}</td>\
-                 <td>{latency}</td><td class=\"answer\">{answer}</td><td><code>{rid}</code></td></tr>",
+                 <td data-label=\"Time (UTC)\">{time}</td><td data-label=\"Attempt\">{n}{retry}</td>\
+                 <td data-label=\"Target URL\">{url}</td><td class=\"http\" data-label=\"HTTP\">{http}</td>\
+                 <td data-label=\"Latency\">{latency}</td><td class=\"answer\" data-label=\"Answer\">{answer}</td>\
+                 <td data-label=\"Request-Id\"><code>{rid}</code></td></tr>",
                 class = if a.delivered { "ok" } else { "bad" },
                 status = a.status.map(|s| s.to_string()).unwrap_or_default(),
                 delivered = a.delivered,
