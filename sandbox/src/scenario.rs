@@ -372,13 +372,16 @@ impl Book {
             .unwrap_or_default()
     }
 
-    /// The scenario of a create call for `invoice`: the one already bound to it, else the
-    /// request's own `trigger`, else the next armed one for the Client-Id (consumed).
+    /// The scenario of a create call for `invoice` on `channel`: the one already bound to
+    /// it, else the request's own `trigger`, else the next armed one for the Client-Id that
+    /// applies to the channel (consumed; an armed `indodana-rejects` waits for an Indodana
+    /// order).
     pub fn bind(
         &mut self,
         client_id: &str,
         invoice: &str,
         trigger: Option<Scenario>,
+        channel: Channel,
     ) -> Option<Scenario> {
         let key = (client_id.to_string(), invoice.to_string());
         if let Some(run) = self.runs.get(&key) {
@@ -386,7 +389,8 @@ impl Book {
         }
         let scenario = trigger.or_else(|| {
             let queue = self.armed.get_mut(client_id)?;
-            let next = queue.pop_front();
+            let at = queue.iter().position(|s| s.applies_to(channel))?;
+            let next = queue.remove(at);
             if queue.is_empty() {
                 self.armed.remove(client_id);
             }
@@ -510,6 +514,8 @@ mod tests {
 
     #[test]
     fn the_table_is_consistent() {
+        let stall = Scenario::Stall.info().behaviour;
+        assert!(stall.contains(&format!("({} s)", policy::STALL_LIMIT.as_secs())));
         for (n, i) in TABLE.iter().enumerate() {
             assert_eq!(Scenario::from_name(i.name), Some(i.scenario));
             assert!(i.suffix.starts_with(SUFFIX_MARKER));
@@ -526,12 +532,19 @@ mod tests {
     fn a_bound_scenario_counts_its_refusals_and_arming_is_consumed_once() {
         let mut b = Book::default();
         assert_eq!(b.arm("C", Scenario::Http503Thrice).unwrap(), 1);
-        assert_eq!(b.bind("C", "I1", None), Some(Scenario::Http503Thrice));
-        assert_eq!(b.bind("C", "I2", None), None, "consumed by I1");
+        b.arm("C", Scenario::IndodanaRejects).unwrap();
+        let alfa = Channel::Alfa;
+        assert_eq!(b.bind("C", "I1", None, alfa), Some(Scenario::Http503Thrice));
+        assert_eq!(b.bind("C", "I2", None, alfa), None, "consumed by I1");
         assert_eq!(
-            b.bind("C", "I1", None),
+            b.bind("C", "I1", None, alfa),
             Some(Scenario::Http503Thrice),
             "still bound"
+        );
+        assert_eq!(
+            b.bind("C", "I3", None, Channel::Indodana),
+            Some(Scenario::IndodanaRejects),
+            "an Indodana-only scenario waits for an Indodana order"
         );
         let served: Vec<_> = (0..4).map(|_| b.refusal("C", "I1")).collect();
         assert_eq!(served, [Some(503), Some(503), Some(503), None]);

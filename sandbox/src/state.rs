@@ -472,10 +472,9 @@ impl State {
         let body = req.body;
         let text = |a: &str, b: &str| body.get(a)?.get(b)?.as_str().map(str::to_string);
         let invoice_number = text("order", "invoice_number").unwrap_or_default();
-        let scenario = self
-            .scenarios
-            .bind(req.client_id, &invoice_number, req.scenario)
-            .filter(|s| s.applies_to(req.channel));
+        let scenario =
+            self.scenarios
+                .bind(req.client_id, &invoice_number, req.scenario, req.channel);
         if let Some(scenario) = scenario {
             if let Some(status) = self.scenarios.refusal(req.client_id, &invoice_number) {
                 return Ok(Created::Refused { status, scenario });
