@@ -74,6 +74,54 @@ Fault scenarios, chosen by your unchanged code with an invoice-number suffix or 
     )
 }
 
+/// Walks a command line: `--flag value`, `--flag=value` and bare words (`doku sandbox` and
+/// its `pay`, `list` and `notifications` commands read their arguments this way).
+pub(crate) struct Args<'a> {
+    args: &'a [String],
+    next: usize,
+    inline: Option<String>,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(args: &'a [String]) -> Self {
+        Args {
+            args,
+            next: 0,
+            inline: None,
+        }
+    }
+
+    /// The next flag or bare word; a `--flag=value` keeps its value for [`Args::value`].
+    pub fn next_flag(&mut self) -> Option<String> {
+        let arg = self.args.get(self.next)?;
+        self.next += 1;
+        match arg.split_once('=') {
+            Some((flag, v)) if flag.starts_with("--") => {
+                self.inline = Some(v.to_string());
+                Some(flag.to_string())
+            }
+            _ => {
+                self.inline = None;
+                Some(arg.clone())
+            }
+        }
+    }
+
+    /// The value of `flag`: its `=value`, else the next argument.
+    pub fn value(&mut self, flag: &str) -> Result<String, String> {
+        if let Some(v) = self.inline.take() {
+            return Ok(v);
+        }
+        let v = self
+            .args
+            .get(self.next)
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        self.next += 1;
+        Ok(v)
+    }
+}
+
 /// Parsed command line.
 #[derive(Debug)]
 struct Options {
@@ -117,27 +165,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut config = SandboxConfig::default();
     let (mut host, mut port) = ("127.0.0.1".to_string(), policy::DEFAULT_PORT.to_string());
     let (mut quiet, mut help) = (false, false);
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            if let Some(v) = &inline {
-                return Ok(v.clone());
-            }
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+    let mut args = Args::new(args);
+    while let Some(flag) = args.next_flag() {
+        let mut value = || args.value(&flag);
         let number = |v: String, what: &str| {
             v.parse::<u64>()
                 .map_err(|_| format!("{what} must be a whole number (got {v:?})"))
         };
-        match flag {
+        match flag.as_str() {
             "-h" | "--help" => help = true,
             "--quiet" => quiet = true,
             "--addr" => host = value()?,
@@ -165,7 +200,6 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             other => return Err(format!("unknown option {other:?}")),
         }
-        i += 1;
     }
     config.address = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")

@@ -19,7 +19,7 @@ use super::notify::NotificationAttempt;
 use super::pages::{self, escape};
 use super::policy;
 use super::scenario::{self, Scenario};
-use super::server::{dispatch, Headers, Reply, Shared};
+use super::server::{dispatch, percent_decode, Headers, Reply, Shared};
 use super::state::{PaySelector, State, Status, Transaction};
 
 /// `GET /`: the dashboard; any other method is 405.
@@ -407,22 +407,12 @@ fn form(body: &[u8]) -> Result<(String, String), ApiError> {
     let (mut client_id, mut invoice) = (None, None);
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        // Form encoding writes a space as '+'; the rest is the path segments' rule.
         let decode = |s: &str, field: &str| {
-            let s = s.replace('+', " ");
-            let b = s.as_bytes();
-            let well_formed = b.iter().enumerate().all(|(i, &c)| {
-                c != b'%'
-                    || matches!(b.get(i + 1..i + 3), Some([h, l]) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit())
-            });
-            percent_encoding::percent_decode_str(&s)
-                .decode_utf8()
-                .ok()
-                .filter(|_| well_formed)
-                .map(|d| d.into_owned())
-                .ok_or_else(|| {
-                    ApiError::invalid("invalid_form", format!("{field} is not well encoded"))
-                        .with_field(field.to_string())
-                })
+            percent_decode(&s.replace('+', " ")).ok_or_else(|| {
+                ApiError::invalid("invalid_form", format!("{field} is not well encoded"))
+                    .with_field(field.to_string())
+            })
         };
         let key = decode(k, "body")?;
         match key.as_str() {

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use doku::validate::url_host_and_path;
 
+use super::cli::Args;
 use super::policy;
 
 /// The environment variable naming the sandbox the commands talk to.
@@ -46,40 +47,25 @@ struct Options {
 
 fn parse(command: &str, args: &[String]) -> Result<Options, String> {
     let mut o = Options::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            if let Some(v) = &inline {
-                return Ok(v.clone());
-            }
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match (command, flag) {
+    let mut args = Args::new(args);
+    while let Some(flag) = args.next_flag() {
+        match (command, flag.as_str()) {
             (_, "-h" | "--help") => o.help = true,
-            (_, "--url") => o.url = Some(value()?),
+            (_, "--url") => o.url = Some(args.value(&flag)?),
             ("pay", "--status") => {
-                let s = value()?.to_ascii_uppercase();
+                let s = args.value(&flag)?.to_ascii_uppercase();
                 if s != "SUCCESS" && s != "FAILED" {
                     return Err(format!("--status must be SUCCESS or FAILED (got {s:?})"));
                 }
                 o.status = Some(s);
             }
-            ("pay", "--client-id") => o.client_id = Some(value()?),
+            ("pay", "--client-id") => o.client_id = Some(args.value(&flag)?),
             ("list" | "notifications", "--json") => o.json = true,
             (_, f) if f.starts_with('-') && f.len() > 1 => {
                 return Err(format!("unknown option {f:?} for doku sandbox {command}"))
             }
-            _ => o.positional.push(arg.clone()),
+            _ => o.positional.push(flag),
         }
-        i += 1;
     }
     if o.help {
         return Ok(o);

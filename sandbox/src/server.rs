@@ -623,7 +623,7 @@ fn check_status(shared: &Shared, auth: &Auth<'_>, raw_id: &str) -> Result<Reply,
 /// Decodes a percent-encoded path segment; `None` for a malformed escape (`%zz`, `%4`)
 /// or bytes that are not UTF-8. The `percent-encoding` crate passes a malformed escape
 /// through unchanged, so every `%` is checked for two hex digits first.
-fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let well_formed = b.iter().enumerate().all(|(i, &c)| {
         c != b'%' || matches!(b.get(i + 1..i + 3), Some([h, l]) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit())
