@@ -205,17 +205,14 @@ fn an_argument_that_is_not_utf8_is_a_usage_error_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-#[test]
-fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_another_is_told() {
-    use std::io::{BufRead, BufReader, Read};
+/// Starts `command` (a `doku sandbox`) with piped stdin and stdout; returns it and the URL
+/// from its first line, `doku sandbox listening on URL`.
+fn spawn_sandbox(mut command: Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    const ENV_SECRET: &str = "SK-from-the-environment-not-real";
-    let mut child = Command::new(BIN)
-        .args(["sandbox", "--port", "0"])
-        .env("DOKU_SECRET_KEY", ENV_SECRET)
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("run doku sandbox");
     let mut line = String::new();
@@ -227,6 +224,20 @@ fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_anoth
         .strip_prefix("doku sandbox listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_string();
+    (child, url)
+}
+
+#[test]
+fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_another_is_told() {
+    use std::io::Read;
+    use std::process::Stdio;
+    const ENV_SECRET: &str = "SK-from-the-environment-not-real";
+    let mut command = Command::new(BIN);
+    command
+        .args(["sandbox", "--port", "0"])
+        .env("DOKU_SECRET_KEY", ENV_SECRET)
+        .stderr(Stdio::piped());
+    let (mut child, url) = spawn_sandbox(command);
     // A client using the README's default sandbox key, unaware of the exported variable.
     let mut config = doku::Config::new(
         doku_sandbox::policy::DEFAULT_CLIENT_ID,
@@ -291,9 +302,8 @@ struct Running {
 
 impl Running {
     fn start(notification_url: &str) -> Running {
-        use std::io::{BufRead, BufReader};
-        use std::process::Stdio;
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args([
                 "sandbox",
                 "--port",
@@ -302,20 +312,8 @@ impl Running {
                 "--merchant",
                 &format!("{CLI_CID}:{CLI_SK}:{notification_url}"),
             ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run doku sandbox");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("doku sandbox listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
+            .stderr(std::process::Stdio::null());
+        let (child, url) = spawn_sandbox(command);
         Running { child, url }
     }
 
