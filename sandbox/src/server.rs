@@ -531,22 +531,20 @@ fn create(
         )),
         Created::Replay(b) => Ok(Reply::json(409, b.into_bytes())),
         Created::Refused { status, scenario } => {
-            let what = if status == 503 {
-                "DOKU is unavailable"
+            let (code, what) = if status == 503 {
+                ("service_unavailable", "DOKU is unavailable")
             } else {
-                "DOKU failed"
+                ("internal_error", "DOKU failed")
             };
-            let mut e = ApiError::internal(format!(
-                "{what} ({}): nothing was created; retry with the same Request-Id",
-                scenario.describe()
-            ));
-            e.status = status;
-            e.code = if status == 503 {
-                "service_unavailable"
-            } else {
-                "internal_error"
-            };
-            Ok(Reply::error(&e))
+            Ok(Reply::error(&ApiError::new(
+                status,
+                code,
+                super::ErrorType::Api,
+                format!(
+                    "{what} ({}): nothing was created; retry with the same Request-Id",
+                    scenario.describe()
+                ),
+            )))
         }
     }
 }
