@@ -439,14 +439,32 @@ impl Book {
     }
 }
 
-/// The scenario table as plain text columns (for `doku sandbox --help`).
+/// The scenario table as plain text columns (for `doku sandbox --help`), the last column
+/// wrapped to stay within 100 characters.
 pub fn help_table() -> String {
+    const INDENT: usize = 51;
+    const WIDTH: usize = 100 - INDENT;
     let mut out = String::from("  invoice suffix   amount    name                  what happens\n");
     for i in TABLE {
+        let mut lines = vec![String::new()];
+        for word in i.behaviour.split(' ') {
+            let last = lines.last_mut().expect("one line at least");
+            if !last.is_empty() && last.len() + 1 + word.len() > WIDTH {
+                lines.push(word.to_string());
+            } else {
+                if !last.is_empty() {
+                    last.push(' ');
+                }
+                last.push_str(word);
+            }
+        }
         out.push_str(&format!(
             "  {:<16} {:<9} {:<21} {}\n",
-            i.suffix, i.amount, i.name, i.behaviour
+            i.suffix, i.amount, i.name, lines[0]
         ));
+        for more in &lines[1..] {
+            out.push_str(&format!("{:INDENT$}{more}\n", ""));
+        }
     }
     out
 }
