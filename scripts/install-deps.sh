@@ -6,6 +6,8 @@ CBINDGEN_VERSION=0.29.4
 
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(apt rust-components cbindgen)
+# `browser` (Debian's chromium and chromedriver, for the sandbox dashboard's browser test)
+# is installed only when asked for: `make browser-test` runs `install-deps.sh browser`.
 
 apt_pkgs=()
 need_apt() { command -v "$1" >/dev/null 2>&1 || apt_pkgs+=("$2"); }
@@ -30,6 +32,18 @@ for item in "${want[@]}"; do
         SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
         $SUDO apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+      fi
+      ;;
+    browser)
+      # The dashboard's browser test drives Debian's chromium through chromedriver.
+      browser_pkgs=()
+      [ -x /usr/bin/chromium ] || browser_pkgs+=(chromium)
+      command -v chromedriver >/dev/null 2>&1 || browser_pkgs+=(chromium-driver)
+      if [ ${#browser_pkgs[@]} -gt 0 ]; then
+        echo "install-deps: apt-get install ${browser_pkgs[*]}"
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${browser_pkgs[@]}" >/dev/null
       fi
       ;;
     rust-components)

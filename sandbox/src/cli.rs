@@ -1,4 +1,5 @@
-//! `doku sandbox`: runs the emulator in the foreground.
+//! `doku sandbox`: runs the emulator in the foreground (`doku sandbox pay|list|notifications`
+//! talk to a running one: see the `remote` module).
 //!
 //! Prints one line on stdout, `doku sandbox listening on http://127.0.0.1:PORT`, then one
 //! log line per request (and per notification attempt) on stderr, never with a secret key,
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use doku::clock::{format_timestamp, Clock, SystemClock};
 
-use super::{policy, Merchant, Sandbox, SandboxConfig};
+use super::{policy, remote, scenario, Merchant, Sandbox, SandboxConfig};
 
 /// The environment variable holding the default merchant's secret key.
 pub const SECRET_ENV: &str = "DOKU_SECRET_KEY";
@@ -29,7 +30,7 @@ notifications). Prints `doku sandbox listening on URL` on stdout; logs to stderr
 
 options:
   --addr HOST                 address to bind (default 127.0.0.1)
-  --port PORT                 port to bind, 0 = any free port (default 0)
+  --port PORT                 port to bind, 0 = any free port (default {port})
   --merchant ID:SECRET[:URL]  a merchant: Client-Id, secret key and notification URL
                               (repeatable; empty SECRET: ${SECRET_ENV} or the default)
   --bin DIGITS                BIN of generated payment codes (default {bin}: 1, 5 or 6+ digits)
@@ -38,6 +39,7 @@ options:
   --timestamp-window SECS     accepted Request-Timestamp skew (default {win})
   --state-file PATH           keep transactions in this JSON file across restarts
   --public-url URL            base URL written into how-to-pay links
+  --stall-limit SECS          longest the stall scenario holds an answer (default {stall})
   --quiet                     no request log
   -h, --help                  this help
 
@@ -46,15 +48,78 @@ ${SECRET_ENV} or else the public sandbox default {sk:?},
 and the notification URL from ${NOTIFICATION_URL_ENV} (none: payments are recorded,
 not notified).
 
-Simulate payments with POST /_sandbox/pay {{\"invoice_number\": ...}} or
-{{\"payment_code\": ...}} (optional \"status\": \"FAILED\"); list notification attempts with
-GET /_sandbox/notifications. Stop with Ctrl-C or end of input.",
+The dashboard at the sandbox's root URL (/) lists the transactions, pays, fails, expires
+and resends, and shows every notification attempt. From a shell, with the sandbox running:
+
+  doku sandbox pay INVOICE|CODE [--status FAILED] [--url URL]
+  doku sandbox list [--url URL]
+  doku sandbox notifications [--url URL]
+
+(or POST /_sandbox/pay {{\"invoice_number\" | \"payment_code\": ...}}, GET
+/_sandbox/transactions, GET /_sandbox/notifications). Stop with Ctrl-C or end of input.
+
+Fault scenarios, chosen by your unchanged code with an invoice-number suffix or an amount
+(or armed for the next create call with POST /_sandbox/scenario
+{{\"client_id\": ..., \"scenario\": NAME}}):
+
+{scenarios}",
         bin = policy::DEFAULT_BIN,
         len = policy::DEFAULT_CODE_LENGTH,
         win = policy::DEFAULT_TIMESTAMP_WINDOW_SECS,
         cid = policy::DEFAULT_CLIENT_ID,
         sk = policy::DEFAULT_SECRET_KEY,
+        port = policy::DEFAULT_PORT,
+        stall = policy::STALL_LIMIT.as_secs(),
+        scenarios = scenario::help_table().trim_end(),
     )
+}
+
+/// Walks a command line: `--flag value`, `--flag=value` and bare words (`doku sandbox` and
+/// its `pay`, `list` and `notifications` commands read their arguments this way).
+pub(crate) struct Args<'a> {
+    args: &'a [String],
+    next: usize,
+    inline: Option<String>,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(args: &'a [String]) -> Self {
+        Args {
+            args,
+            next: 0,
+            inline: None,
+        }
+    }
+
+    /// The next flag or bare word; a `--flag=value` keeps its value for [`Args::value`].
+    pub fn next_flag(&mut self) -> Option<String> {
+        let arg = self.args.get(self.next)?;
+        self.next += 1;
+        match arg.split_once('=') {
+            Some((flag, v)) if flag.starts_with("--") => {
+                self.inline = Some(v.to_string());
+                Some(flag.to_string())
+            }
+            _ => {
+                self.inline = None;
+                Some(arg.clone())
+            }
+        }
+    }
+
+    /// The value of `flag`: its `=value`, else the next argument.
+    pub fn value(&mut self, flag: &str) -> Result<String, String> {
+        if let Some(v) = self.inline.take() {
+            return Ok(v);
+        }
+        let v = self
+            .args
+            .get(self.next)
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        self.next += 1;
+        Ok(v)
+    }
 }
 
 /// Parsed command line.
@@ -98,29 +163,16 @@ fn parse_merchant(spec: &str) -> Result<Merchant, String> {
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut config = SandboxConfig::default();
-    let (mut host, mut port) = ("127.0.0.1".to_string(), "0".to_string());
+    let (mut host, mut port) = ("127.0.0.1".to_string(), policy::DEFAULT_PORT.to_string());
     let (mut quiet, mut help) = (false, false);
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            if let Some(v) = &inline {
-                return Ok(v.clone());
-            }
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+    let mut args = Args::new(args);
+    while let Some(flag) = args.next_flag() {
+        let mut value = || args.value(&flag);
         let number = |v: String, what: &str| {
             v.parse::<u64>()
                 .map_err(|_| format!("{what} must be a whole number (got {v:?})"))
         };
-        match flag {
+        match flag.as_str() {
             "-h" | "--help" => help = true,
             "--quiet" => quiet = true,
             "--addr" => host = value()?,
@@ -139,9 +191,15 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--state-file" => config.state_file = Some(PathBuf::from(value()?)),
             "--public-url" => config.public_url = Some(value()?),
+            "--stall-limit" => {
+                let secs = number(value()?, "--stall-limit")?;
+                if secs == 0 {
+                    return Err("--stall-limit must be at least 1 second".into());
+                }
+                config.stall_limit = std::time::Duration::from_secs(secs);
+            }
             other => return Err(format!("unknown option {other:?}")),
         }
-        i += 1;
     }
     config.address = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
@@ -188,6 +246,11 @@ fn stdin_is_interactive() -> bool {
 
 /// `doku sandbox ARGS...`.
 pub fn sandbox_main(args: &[String]) -> ExitCode {
+    if let Some((command, rest)) = args.split_first() {
+        if remote::COMMANDS.contains(&command.as_str()) {
+            return remote::remote_main(command, rest);
+        }
+    }
     let opts = match parse(args) {
         Ok(o) => o,
         Err(e) => {
@@ -305,5 +368,17 @@ mod tests {
         assert!(parse(&args(&["--merchant", "M:S:not-a-url"])).is_err());
         let d = parse(&[]).unwrap();
         assert_eq!(d.config.merchants[0].client_id, policy::DEFAULT_CLIENT_ID);
+        assert_eq!(
+            d.config.address,
+            format!("127.0.0.1:{}", policy::DEFAULT_PORT)
+        );
+        assert!(parse(&args(&["--stall-limit", "0"])).is_err());
+        assert_eq!(
+            parse(&args(&["--stall-limit", "5"]))
+                .unwrap()
+                .config
+                .stall_limit,
+            std::time::Duration::from_secs(5)
+        );
     }
 }

@@ -32,6 +32,7 @@
 //! decision.
 
 pub mod cli;
+mod dashboard;
 pub mod demo;
 mod errors;
 mod notify;
@@ -39,6 +40,8 @@ mod pages;
 mod payment_code;
 pub mod policy;
 pub mod receiver;
+mod remote;
+pub mod scenario;
 mod serve;
 mod server;
 mod state;
@@ -199,6 +202,8 @@ pub struct SandboxConfig {
     /// The base URL written into how-to-pay and payment page links; by default
     /// `http://` + the bound address (127.0.0.1 when bound to every interface).
     pub public_url: Option<String>,
+    /// The longest the stall scenario holds an answer ([`policy::STALL_LIMIT`]).
+    pub stall_limit: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -216,6 +221,7 @@ impl Default for SandboxConfig {
             read_timeout: policy::DEFAULT_READ_TIMEOUT,
             logger: None,
             public_url: None,
+            stall_limit: policy::STALL_LIMIT,
         }
     }
 }
@@ -233,6 +239,7 @@ impl fmt::Debug for SandboxConfig {
             .field("max_connections", &self.max_connections)
             .field("read_timeout", &self.read_timeout)
             .field("public_url", &self.public_url)
+            .field("stall_limit", &self.stall_limit)
             .finish_non_exhaustive()
     }
 }
@@ -273,6 +280,11 @@ impl SandboxConfig {
         self.logger = Some(logger);
         self
     }
+
+    pub fn stall_limit(mut self, limit: Duration) -> Self {
+        self.stall_limit = limit;
+        self
+    }
 }
 
 /// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops it.
@@ -304,6 +316,12 @@ impl Sandbox {
             return Err(Error::config(
                 "max_connections",
                 "max_connections must be at least 1",
+            ));
+        }
+        if config.stall_limit.is_zero() {
+            return Err(Error::config(
+                "stall_limit",
+                "stall_limit must be longer than zero",
             ));
         }
         if config.read_timeout.is_zero() {
@@ -392,6 +410,7 @@ impl Sandbox {
             logger: config.logger.clone(),
             create_paths: Shared::create_paths(),
             status_path: Shared::status_path(),
+            stall_limit: config.stall_limit,
         });
         let handler: serve::Handler = {
             let shared = shared.clone();

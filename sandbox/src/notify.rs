@@ -41,7 +41,8 @@ pub struct NotificationAttempt {
     pub invoice_number: String,
     /// `transaction.status` in the notification body (SUCCESS or FAILED).
     pub transaction_status: String,
-    /// Where it was sent (empty when the merchant has no notification URL).
+    /// Where it was sent (empty when the merchant has no notification URL), with any
+    /// `user:password@` shown as `***@`.
     pub url: String,
     /// The notification's Request-Id: the same on every attempt.
     pub request_id: String,
@@ -57,6 +58,11 @@ pub struct NotificationAttempt {
     pub delivered: bool,
     /// True when another attempt is scheduled.
     pub will_retry: bool,
+    /// From sending the request to the merchant's answer (or the failure), in ms.
+    pub latency_ms: Option<u64>,
+    /// The first bytes of the merchant's answer body ([`policy::ANSWER_SNIPPET_BYTES`]),
+    /// as text (invalid UTF-8 and control characters replaced).
+    pub answer: Option<String>,
 }
 
 impl NotificationAttempt {
@@ -76,6 +82,8 @@ pub(crate) struct Delivery {
     pub body: Vec<u8>,
     pub invoice_number: String,
     pub transaction_status: String,
+    /// The answers to attempts 1..=drop_first are discarded (the drop scenario).
+    pub drop_first: u32,
 }
 
 struct Inner {
@@ -120,8 +128,16 @@ impl Notifier {
         if self.inner.stopped.load(Ordering::SeqCst) {
             return;
         }
+        // A resent notification continues the attempt numbers of its Request-Id.
+        let first_attempt = lock(&self.inner.log)
+            .iter()
+            .filter(|a| a.request_id == delivery.request_id && a.client_id == delivery.client_id)
+            .map(|a| a.attempt)
+            .max()
+            .unwrap_or(0)
+            + 1;
         let inner = self.inner.clone();
-        self.rt.spawn(deliver_all(inner, delivery));
+        self.rt.spawn(deliver_all(inner, delivery, first_attempt));
     }
 
     /// Records a notification that could not be sent at all (no URL configured).
@@ -202,29 +218,31 @@ impl Inner {
     }
 
     /// One attempt: signs with a fresh timestamp and POSTs, within NOTIFY_TIMEOUT.
-    async fn attempt(&self, d: &Delivery) -> (Option<u16>, Option<String>) {
+    async fn attempt(&self, d: &Delivery) -> (Result<(u16, Vec<u8>), String>, Duration) {
+        let started = std::time::Instant::now();
+        let result = self.attempt_once(d).await;
+        (result, started.elapsed())
+    }
+
+    async fn attempt_once(&self, d: &Delivery) -> Result<(u16, Vec<u8>), String> {
         let ts = format_timestamp(self.clock.now_unix());
         let component =
             Component::request(&d.client_id, &d.request_id, &ts, &d.path, Some(&d.body));
-        let signature = match d.key.sign(&component) {
-            Ok(s) => s,
-            Err(e) => return (None, Some(format!("cannot sign: {e}"))),
-        };
+        let signature = d
+            .key
+            .sign(&component)
+            .map_err(|e| format!("cannot sign: {e}"))?;
         let sent = tokio::time::timeout(policy::NOTIFY_TIMEOUT, self.post(d, &ts, &signature));
-        match sent.await {
-            Ok(Ok(status)) => (Some(status), None),
-            Ok(Err(e)) => (None, Some(e)),
-            Err(_) => (
-                None,
-                Some(format!(
-                    "no answer within {} s",
-                    policy::NOTIFY_TIMEOUT.as_secs()
-                )),
-            ),
-        }
+        sent.await
+            .map_err(|_| format!("no answer within {} s", policy::NOTIFY_TIMEOUT.as_secs()))?
     }
 
-    async fn post(&self, d: &Delivery, ts: &str, signature: &str) -> Result<u16, String> {
+    async fn post(
+        &self,
+        d: &Delivery,
+        ts: &str,
+        signature: &str,
+    ) -> Result<(u16, Vec<u8>), String> {
         let uri: Uri = d
             .url
             .parse()
@@ -302,8 +320,8 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
 }
 
 /// Sends one request on a fresh HTTP/1.1 connection (title-case names) and returns the
-/// status; reads at most 64 KiB of the answer.
-async fn exchange<S>(io: S, request: hyper::Request<Full<Bytes>>) -> Result<u16, String>
+/// status and the first bytes of the answer; reads at most 64 KiB of it.
+async fn exchange<S>(io: S, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Vec<u8>), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -319,10 +337,15 @@ where
             .await
             .map_err(|e| format!("no HTTP answer: {e}"))?;
         let status = response.status().as_u16();
-        let _ = Limited::new(response.into_body(), 64 * 1024)
+        let mut first = match Limited::new(response.into_body(), 64 * 1024)
             .collect()
-            .await;
-        Ok(status)
+            .await
+        {
+            Ok(body) => body.to_bytes().to_vec(),
+            Err(_) => Vec::new(),
+        };
+        first.truncate(policy::ANSWER_SNIPPET_BYTES);
+        Ok((status, first))
     }
     .await;
     conn.abort();
@@ -330,27 +353,40 @@ where
 }
 
 /// Delivers one notification: the first attempt now, retries on DOKU's schedule, counted
-/// from the first attempt (so a slow attempt does not push the later ones out).
-async fn deliver_all(inner: Arc<Inner>, d: Delivery) {
+/// from the first attempt (so a slow attempt does not push the later ones out). A resent
+/// notification starts at `first_attempt` with a schedule of its own.
+async fn deliver_all(inner: Arc<Inner>, d: Delivery, first_attempt: u32) {
     let first = inner.clock.now_millis();
     let mut due = first;
-    let mut attempt = 1u32;
+    let mut attempt = first_attempt;
     loop {
         if !inner.wait_until(due).await {
             return;
         }
         let started = inner.clock.now_millis();
-        let (status, error) = inner.attempt(&d).await;
-        let delivered = status.is_some_and(|s| (200..300).contains(&s));
+        let (result, latency) = inner.attempt(&d).await;
+        let (status, answer, mut error) = match result {
+            Ok((status, answer)) => (Some(status), Some(snippet(&answer)), None),
+            Err(e) => (None, None, Some(e)),
+        };
+        let mut delivered = status.is_some_and(|s| (200..300).contains(&s));
+        if attempt <= d.drop_first && status.is_some() {
+            delivered = false;
+            error = Some(format!(
+                "sandbox scenario drop-notifications-{}: this answer was dropped as if the \
+                 connection broke; DOKU retries with the same Request-Id",
+                d.drop_first
+            ));
+        }
         let retry_at = (!delivered)
-            .then(|| policy::NOTIFY_RETRY_OFFSETS_SECS.get(attempt as usize - 1))
+            .then(|| policy::NOTIFY_RETRY_OFFSETS_SECS.get((attempt - first_attempt) as usize))
             .flatten()
             .map(|&secs| first + scaled_millis(secs, inner.time_scale));
         inner.record(NotificationAttempt {
             client_id: d.client_id.clone(),
             invoice_number: d.invoice_number.clone(),
             transaction_status: d.transaction_status.clone(),
-            url: d.url.clone(),
+            url: redact_userinfo(&d.url),
             request_id: d.request_id.clone(),
             attempt,
             status,
@@ -358,6 +394,8 @@ async fn deliver_all(inner: Arc<Inner>, d: Delivery) {
             time: format_timestamp(started.div_euclid(1000)),
             delivered,
             will_retry: retry_at.is_some(),
+            latency_ms: Some(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX)),
+            answer,
         });
         match retry_at {
             Some(at) => {
@@ -366,5 +404,55 @@ async fn deliver_all(inner: Arc<Inner>, d: Delivery) {
             }
             None => return,
         }
+    }
+}
+
+/// The first bytes of an answer as text: invalid UTF-8 becomes U+FFFD and control characters
+/// (but tab and newline) become U+FFFD too, so a log line or a terminal cannot be driven by
+/// them. HTML escaping is the page's job.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
+    let cut = &bytes[..bytes.len().min(policy::ANSWER_SNIPPET_BYTES)];
+    String::from_utf8_lossy(cut)
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `scheme://user:password@host/...` shown as `scheme://***@host/...`: a notification URL
+/// may carry credentials, which are never shown.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_and_redaction() {
+        assert_eq!(
+            snippet(b"ok\x1b[31m\x00\xff<b>"),
+            "ok\u{FFFD}[31m\u{FFFD}\u{FFFD}<b>"
+        );
+        assert_eq!(snippet(&[b'a'; 1000]).len(), policy::ANSWER_SNIPPET_BYTES);
+        assert_eq!(
+            redact_userinfo("https://u:p@m.example:8443/n?x=@"),
+            "https://***@m.example:8443/n?x=@"
+        );
+        assert_eq!(redact_userinfo("http://m/n@x"), "http://m/n@x");
+        assert_eq!(redact_userinfo(""), "");
     }
 }

@@ -179,6 +179,13 @@ pub fn indodana_page(t: &Transaction) -> String {
         escape(&t.amount.to_string()),
         t.status.as_str()
     );
+    if t.scenario == Some(super::scenario::Scenario::IndodanaRejects) {
+        body.push_str(
+            "<p class=\"note\" id=\"rejected\">Indodana rejected this credit application \
+             (sandbox scenario indodana-rejects): whatever you choose, the order ends FAILED and \
+             you return to the merchant's cancel page.</p>",
+        );
+    }
     if t.status == Status::Pending {
         let action = format!("/_sandbox/indodana/payment/{}", escape(&id));
         body.push_str(&format!(

@@ -74,7 +74,8 @@
 //!     shows the same entries. Indodana's `payment.url` is a sandbox page with
 //!     approve/reject buttons.
 //! 14. **Simulation API** lives under `/_sandbox/` only and is unauthenticated: `POST
-//!     /_sandbox/pay`, `GET /_sandbox/notifications`.
+//!     /_sandbox/pay`, `GET /_sandbox/notifications`, `GET /_sandbox/transactions`,
+//!     `POST /_sandbox/scenario`, and the dashboard's form actions.
 //! 15. **Store identifiers** in O2O notifications (`AGENT_ID`, `AGENT_STORE_ID`,
 //!     `AGENT_TRX_ID`) are made up by the sandbox; see [`agent_id`].
 //! 16. **Defaults**: a merchant [`DEFAULT_CLIENT_ID`] with secret [`DEFAULT_SECRET_KEY`]
@@ -101,6 +102,28 @@
 //!     status, notifications, the how-to-pay API) gives `order.amount` as a JSON number,
 //!     as every response sample in the seeds does, whichever form the request used. The
 //!     request's bytes are kept as sent (the idempotency digest covers them).
+//! 20. **Fault scenarios** ([`crate::scenario`]) are chosen by an invoice-number suffix
+//!     (`-SBX-500`, ...; case-insensitive; an unknown `-SBX-` suffix is 400
+//!     `invalid_scenario`), by a magic amount (9,900,000 plus an HTTP-like code), or armed
+//!     with `POST /_sandbox/scenario` for the next create call of a Client-Id that passes
+//!     authentication and the field rules. A scenario binds to the invoice number, so retries
+//!     of the call see it too. 500 and 503 create nothing; stall, not-JSON and
+//!     wrong-signature create the payment code and spoil only the first answer (a retry with
+//!     the same Request-Id gets the normal 409 replay). A stall holds its answer until the
+//!     client hangs up, a retry with the same Request-Id arrives, the sandbox stops or
+//!     [`STALL_LIMIT`] passes (`--stall-limit`). A dropped notification answer is recorded
+//!     with the merchant's status, not delivered, and retried on DOKU's schedule.
+//! 21. **Dashboard** (`GET /`): the newest [`DASHBOARD_LIMIT`] transactions, with plain HTML
+//!     forms (no JavaScript) posting to `/_sandbox/transactions/{pay,fail,expire,resend}`;
+//!     a form post whose `Origin` is another site is refused (403), so a web page elsewhere
+//!     cannot pay your sandbox's codes. "Resend" sends the latest payment's notification
+//!     again with its original Request-Id and body; its attempts continue the numbering.
+//!     Each attempt shows its latency and the first [`ANSWER_SNIPPET_BYTES`] bytes of the
+//!     merchant's answer; a notification URL's `user:password@` is shown as `***@`.
+//! 22. **`doku sandbox` listens on 127.0.0.1:[`DEFAULT_PORT`]** by default (`--port 0`: any
+//!     free port), and `doku sandbox pay|list|notifications` talk to that address unless
+//!     given `--url` or `DOKU_SANDBOX_URL`. `POST /_sandbox/pay` also takes `{"id": ...}`,
+//!     an invoice number or a payment code (ambiguous: 400 `ambiguous_id`).
 
 use std::time::Duration;
 
@@ -138,6 +161,20 @@ pub use doku::client::MAX_REQUEST_ID_CHARS;
 /// The longest time a delivery waits before looking at its stop flag or at an injected
 /// clock again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The longest a stalled answer is held (the stall scenario), unless the client hangs up
+/// or retries first: longer than the client's default 30 s timeout.
+pub const STALL_LIMIT: Duration = Duration::from_secs(120);
+/// Scenarios armed at once per Client-Id with `POST /_sandbox/scenario`.
+pub const ARMED_SCENARIO_LIMIT: usize = 100;
+/// Bytes of a merchant's answer to a notification kept for the dashboard.
+pub const ANSWER_SNIPPET_BYTES: usize = 200;
+/// Transactions shown on the dashboard (the newest).
+pub const DASHBOARD_LIMIT: usize = 500;
+/// The port `doku sandbox` listens on by default ("DOKU" on a phone keypad).
+pub const DEFAULT_PORT: u16 = 3658;
+/// The address `doku sandbox pay|list|notifications` talk to by default.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:3658";
 
 /// `AGENT_ID` reported for a store payment.
 pub fn agent_id(acquirer: &str) -> String {

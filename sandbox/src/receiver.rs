@@ -163,9 +163,5 @@ fn serve(req: Request, inner: &Inner, key: &SigningKey, client_id: &str, path: &
         answered,
     });
     inner.cv.notify_all();
-    Response {
-        status: answered,
-        headers: Vec::new(),
-        body: Vec::new(),
-    }
+    Response::new(answered, Vec::new(), Vec::new())
 }

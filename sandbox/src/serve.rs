@@ -11,7 +11,10 @@
 //! after it are never read as a second request.
 //!
 //! Handlers stay synchronous ([`Handler`]): the sandbox's work is short and in memory. A panic
-//! in a handler is answered 500; the connection and everything it holds are freed.
+//! in a handler is answered 500; the connection and everything it holds are freed. A handler
+//! that must answer late (the stall scenario) returns a [`Hold`]: the answer waits, without
+//! holding a thread, until it is released, its limit passes, the server stops, or the client
+//! hangs up (hyper then drops the request's future).
 
 use std::convert::Infallible;
 use std::io;
@@ -27,7 +30,7 @@ use hyper::StatusCode;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::runtime::Runtime;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, Notify, Semaphore};
 
 /// An oversized body up to this size is read and dropped before the 413 answer, so a client
 /// still sending it can read the answer instead of a reset.
@@ -65,16 +68,75 @@ pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Sent only when this hold ends (the stall scenario); `None` answers at once.
+    pub hold: Option<Hold>,
 }
 
 impl Response {
-    fn text(status: u16, text: impl Into<String>) -> Response {
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response {
         Response {
             status,
-            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
-            body: text.into().into_bytes(),
+            headers,
+            body,
+            hold: None,
         }
     }
+
+    fn text(status: u16, text: impl Into<String>) -> Response {
+        Response::new(
+            status,
+            vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            text.into().into_bytes(),
+        )
+    }
+}
+
+/// Why a held answer was let go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HoldEnd {
+    /// [`Hold::release`] was notified (a retry with the same Request-Id arrived).
+    Released,
+    /// [`Hold::limit`] passed.
+    Limit,
+    /// The server is stopping.
+    Shutdown,
+    /// The client closed the connection first; the answer is never sent.
+    ClientGone,
+}
+
+/// An answer held back until one of the [`HoldEnd`] events.
+pub(crate) struct Hold {
+    pub release: Arc<Notify>,
+    pub limit: Duration,
+    /// Told once how the hold ended.
+    pub on_end: Box<dyn FnOnce(HoldEnd) + Send>,
+}
+
+/// Reports [`HoldEnd::ClientGone`] when the held request's future is dropped early.
+struct HoldGuard(Option<Box<dyn FnOnce(HoldEnd) + Send>>);
+
+impl HoldGuard {
+    fn end(&mut self, why: HoldEnd) {
+        if let Some(f) = self.0.take() {
+            f(why);
+        }
+    }
+}
+
+impl Drop for HoldGuard {
+    fn drop(&mut self) {
+        self.end(HoldEnd::ClientGone);
+    }
+}
+
+async fn wait_out(hold: Hold, mut stop: watch::Receiver<bool>) {
+    let mut guard = HoldGuard(Some(hold.on_end));
+    let why = tokio::select! {
+        _ = hold.release.notified() => HoldEnd::Released,
+        _ = tokio::time::sleep(hold.limit) => HoldEnd::Limit,
+        _ = stop.wait_for(|stopping| *stopping) => HoldEnd::Shutdown,
+    };
+    guard.end(why);
 }
 
 pub(crate) type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
@@ -196,6 +258,7 @@ async fn accept_loop(
         let ctx = Arc::new(Ctx {
             handler: handler.clone(),
             limits,
+            stop: stop.clone(),
         });
         let service = service_fn(move |req| {
             let ctx = ctx.clone();
@@ -229,6 +292,7 @@ async fn refuse(
 struct Ctx {
     handler: Handler,
     limits: Limits,
+    stop: watch::Receiver<bool>,
 }
 
 /// Converts one hyper request, runs the handler, converts the answer back.
@@ -266,9 +330,16 @@ async fn respond(ctx: &Ctx, req: hyper::Request<Incoming>) -> hyper::Response<Fu
         body,
     };
     let handler = ctx.handler.clone();
-    let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || handler(request)))
-        .unwrap_or_else(|_| Response::text(500, "the server failed on this request (a bug)"));
-    to_hyper(response, close)
+    let mut response =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || handler(request)))
+            .unwrap_or_else(|_| Response::text(500, "the server failed on this request (a bug)"));
+    match response.hold.take() {
+        Some(hold) => {
+            wait_out(hold, ctx.stop.clone()).await;
+            to_hyper(response, true)
+        }
+        None => to_hyper(response, close),
+    }
 }
 
 /// The path and query of an origin-form target; `None` for absolute-form, `*` and the like.

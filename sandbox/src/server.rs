@@ -17,12 +17,14 @@ use doku::notification::{HeaderProblem, SignedHeaders, SIGNED_HEADER_NAMES};
 use doku::signature::{digest, Component, SigningKey, MAX_BODY_BYTES};
 use doku::validate;
 
+use super::dashboard;
 use super::errors::ApiError;
 use super::notify::{Delivery, NotificationAttempt, Notifier};
 use super::pages;
 use super::payment_code::CodeRules;
 use super::policy;
-use super::serve::{self, BodyError};
+use super::scenario::{AnswerFault, Scenario};
+use super::serve::{self, BodyError, Hold, HoldEnd};
 use super::state::{
     Channel, CreateRequest, Created, Env, NotificationDraft, PaySelector, State, Status,
 };
@@ -93,6 +95,8 @@ pub(crate) struct Shared {
     pub create_paths: Vec<(String, Channel)>,
     /// `/orders/v1/status/` and the part after `{id}` (empty).
     pub status_path: (String, String),
+    /// The longest a stalled answer is held (the stall scenario).
+    pub stall_limit: std::time::Duration,
 }
 
 impl Shared {
@@ -116,7 +120,7 @@ impl Shared {
     }
 
     /// Takes the state lock, runs `f`, and persists when the state changed.
-    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let (r, snapshot) = {
             let mut st = lock(&self.state);
             let before = st.version;
@@ -133,10 +137,10 @@ impl Shared {
 }
 
 /// The request headers the sandbox reads, found case-insensitively.
-struct Headers(Vec<(String, String)>);
+pub(crate) struct Headers(pub Vec<(String, String)>);
 
 impl Headers {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -145,18 +149,22 @@ impl Headers {
 }
 
 /// An answer before the DOKU headers are added.
-struct Reply {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
-    extra: Vec<(&'static str, String)>,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub extra: Vec<(&'static str, String)>,
     /// Adds Client-Id, Request-Id, Response-Timestamp (and Signature when signable).
     doku: bool,
     error_code: Option<&'static str>,
+    /// The wrong-signature scenario: the Signature header will not verify.
+    wrong_signature: bool,
+    /// The stall scenario: the answer waits for this.
+    hold: Option<Hold>,
 }
 
 impl Reply {
-    fn json(status: u16, body: Vec<u8>) -> Reply {
+    pub(crate) fn json(status: u16, body: Vec<u8>) -> Reply {
         Reply {
             status,
             content_type: "application/json",
@@ -164,21 +172,23 @@ impl Reply {
             extra: Vec::new(),
             doku: false,
             error_code: None,
+            wrong_signature: false,
+            hold: None,
         }
     }
 
-    fn value(status: u16, v: &Value) -> Reply {
+    pub(crate) fn value(status: u16, v: &Value) -> Reply {
         Reply::json(status, serde_json::to_vec(v).unwrap_or_default())
     }
 
-    fn html(status: u16, html: String) -> Reply {
+    pub(crate) fn html(status: u16, html: String) -> Reply {
         Reply {
             content_type: "text/html; charset=utf-8",
             ..Reply::json(status, html.into_bytes())
         }
     }
 
-    fn error(e: &ApiError) -> Reply {
+    pub(crate) fn error(e: &ApiError) -> Reply {
         Reply {
             error_code: Some(e.code),
             ..Reply::json(e.status, e.body())
@@ -215,13 +225,13 @@ pub(crate) fn handle(shared: &Shared, req: serve::Request) -> serve::Response {
         out.push((k.to_string(), v.clone()));
     }
     if reply.doku {
-        for (k, v) in doku_headers(shared, &headers, &path, &reply.body) {
+        for (k, v) in doku_headers(shared, &headers, &path, &reply.body, reply.wrong_signature) {
             out.push((k.to_string(), v));
         }
     }
     if let Some(log) = &shared.logger {
         log(&format!(
-            "{method} {path} client={} request_id={} -> {}{} ({:.1} ms)",
+            "{method} {path} client={} request_id={} -> {}{}{} ({:.1} ms)",
             headers.get("Client-Id").unwrap_or("-"),
             headers.get("Request-Id").unwrap_or("-"),
             reply.status,
@@ -229,14 +239,17 @@ pub(crate) fn handle(shared: &Shared, req: serve::Request) -> serve::Response {
                 .error_code
                 .map(|c| format!(" {c}"))
                 .unwrap_or_default(),
+            if reply.hold.is_some() {
+                " (held: stall scenario)"
+            } else {
+                ""
+            },
             started.elapsed().as_secs_f64() * 1000.0
         ));
     }
-    serve::Response {
-        status: reply.status,
-        headers: out,
-        body: reply.body,
-    }
+    let mut response = serve::Response::new(reply.status, out, reply.body);
+    response.hold = reply.hold;
+    response
 }
 
 /// Client-Id and Request-Id echoed, a fresh Response-Timestamp, and the response
@@ -247,6 +260,7 @@ fn doku_headers(
     h: &Headers,
     path: &str,
     body: &[u8],
+    wrong_signature: bool,
 ) -> Vec<(&'static str, String)> {
     let ts = format_timestamp(shared.clock.now_unix());
     let mut out = Vec::with_capacity(4);
@@ -260,7 +274,11 @@ fn doku_headers(
     }
     if let (Some(c), Some(r)) = (client_id, request_id) {
         if let Some(m) = shared.merchants.get(c) {
-            let component = Component::response(c, r, &ts, path, Some(body));
+            // The wrong-signature scenario signs other bytes than those sent: a signature of
+            // the right shape that does not verify.
+            let tampered = [body, b" "].concat();
+            let signed = if wrong_signature { &tampered[..] } else { body };
+            let component = Component::response(c, r, &ts, path, Some(signed));
             if let Ok(sig) = m.key.sign(&component) {
                 out.push(("Signature", sig));
             }
@@ -277,8 +295,11 @@ fn route(
     h: &Headers,
     body: Result<Vec<u8>, ApiError>,
 ) -> Reply {
+    if path == "/" {
+        return dashboard::page_route(shared, method);
+    }
     if path == "/_sandbox" || path.starts_with(policy::SANDBOX_PREFIX) {
-        return sandbox_route(shared, method, path, body);
+        return sandbox_route(shared, method, path, h, body);
     }
     if let Some((channel, api, code)) = pages::parse_how_to_pay(path) {
         return how_to_pay(shared, method, path, channel, api, code);
@@ -479,6 +500,7 @@ fn create(
             None => err,
         }
     })?;
+    let scenario = Scenario::from_request(ch, &value)?;
     let req = CreateRequest {
         client_id: auth.client_id,
         request_id: auth.request_id,
@@ -487,6 +509,7 @@ fn create(
         channel: ch,
         body: &value,
         configured_notification_url: auth.merchant.notification_url(ch),
+        scenario,
     };
     let env = Env {
         now_ms: shared.clock.now_millis(),
@@ -495,9 +518,85 @@ fn create(
         base_url: &shared.base_url,
     };
     match shared.with_state(|st| st.create(&env, &req))? {
-        Created::New(b) => Ok(Reply::json(200, b.into_bytes())),
+        Created::New {
+            body,
+            scenario,
+            release,
+        } => Ok(spoil(
+            shared,
+            auth.request_id,
+            scenario,
+            release,
+            Reply::json(200, body.into_bytes()),
+        )),
         Created::Replay(b) => Ok(Reply::json(409, b.into_bytes())),
+        Created::Refused { status, scenario } => {
+            let (code, what) = if status == 503 {
+                ("service_unavailable", "DOKU is unavailable")
+            } else {
+                ("internal_error", "DOKU failed")
+            };
+            Ok(Reply::error(&ApiError::new(
+                status,
+                code,
+                super::ErrorType::Api,
+                format!(
+                    "{what} ({}): nothing was created; retry with the same Request-Id",
+                    scenario.describe()
+                ),
+            )))
+        }
     }
+}
+
+/// Applies a committed create call's answer fault (stall, not JSON, wrong signature).
+fn spoil(
+    shared: &Shared,
+    request_id: &str,
+    scenario: Option<Scenario>,
+    release: Option<std::sync::Arc<tokio::sync::Notify>>,
+    mut reply: Reply,
+) -> Reply {
+    let Some(scenario) = scenario else {
+        return reply;
+    };
+    match scenario.answer_fault() {
+        None => {}
+        Some(AnswerFault::NotJson) => {
+            reply.content_type = "text/html; charset=utf-8";
+            reply.body = format!(
+                "<html><head><title>200 OK</title></head><body><h1>Service temporarily \
+                 overloaded</h1><p>{}: the payment code was created, but this answer is not \
+                 JSON. Retry with the same Request-Id to get the original answer.</p></body>\
+                 </html>",
+                pages::escape(&scenario.describe())
+            )
+            .into_bytes();
+        }
+        Some(AnswerFault::WrongSignature) => reply.wrong_signature = true,
+        Some(AnswerFault::Stall) => {
+            if let Some(release) = release {
+                let logger = shared.logger.clone();
+                let request_id = request_id.to_string();
+                reply.hold = Some(Hold {
+                    release,
+                    limit: shared.stall_limit,
+                    on_end: Box::new(move |why: HoldEnd| {
+                        if let Some(log) = logger {
+                            let why = match why {
+                                HoldEnd::Released => "a retry with the same Request-Id arrived",
+                                HoldEnd::Limit => "the stall limit passed",
+                                HoldEnd::Shutdown => "the sandbox is stopping",
+                                HoldEnd::ClientGone => "the client closed the connection",
+                            };
+                            log(&format!("stall request_id={request_id} ended: {why}"));
+                        }
+                    }),
+                });
+            }
+        }
+    }
+    reply
 }
 
 fn check_status(shared: &Shared, auth: &Auth<'_>, raw_id: &str) -> Result<Reply, ApiError> {
@@ -522,7 +621,7 @@ fn check_status(shared: &Shared, auth: &Auth<'_>, raw_id: &str) -> Result<Reply,
 /// Decodes a percent-encoded path segment; `None` for a malformed escape (`%zz`, `%4`)
 /// or bytes that are not UTF-8. The `percent-encoding` crate passes a malformed escape
 /// through unchanged, so every `%` is checked for two hex digits first.
-fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let well_formed = b.iter().enumerate().all(|(i, &c)| {
         c != b'%' || matches!(b.get(i + 1..i + 3), Some([h, l]) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit())
@@ -576,12 +675,22 @@ fn sandbox_route(
     shared: &Shared,
     method: &str,
     path: &str,
+    h: &Headers,
     body: Result<Vec<u8>, ApiError>,
 ) -> Reply {
     let rest = path.strip_prefix(policy::SANDBOX_PREFIX).unwrap_or("");
     let segs: Vec<&str> = rest.split('/').collect();
     let result = match (method, segs.as_slice()) {
         ("POST", ["pay"]) => body.and_then(|b| pay_api(shared, &b)),
+        ("POST", ["scenario"]) => body.and_then(|b| dashboard::arm_scenario(shared, &b)),
+        ("GET", ["scenario"]) => Ok(dashboard::scenario_list(shared)),
+        ("GET", ["transactions"]) => Ok(dashboard::transactions_json(shared)),
+        ("POST", ["transactions", action]) => {
+            body.and_then(|b| dashboard::action(shared, h, action, &b))
+        }
+        (_, ["scenario"]) => Err(ApiError::method_not_allowed(method, path, "GET or POST")),
+        (_, ["transactions"]) => Err(ApiError::method_not_allowed(method, path, "GET")),
+        (_, ["transactions", _]) => Err(ApiError::method_not_allowed(method, path, "POST")),
         ("GET", ["notifications"]) => {
             let list: Vec<Value> = shared
                 .notifier
@@ -617,19 +726,24 @@ fn sandbox_route(
 }
 
 /// `POST /_sandbox/pay`: `{"invoice_number" | "payment_code", "status"?, "client_id"?}`.
-fn pay_api(shared: &Shared, body: &[u8]) -> Result<Reply, ApiError> {
+pub(crate) fn pay_api(shared: &Shared, body: &[u8]) -> Result<Reply, ApiError> {
     let v = validate::parse_json(body, "body").map_err(|e| {
         ApiError::invalid("invalid_json", e.message().to_string()).with_field("body")
     })?;
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let usage = "give {\"invoice_number\": \"...\"} or {\"payment_code\": \"...\"}, optionally \
-                 \"status\": \"SUCCESS\" | \"FAILED\" and \"client_id\"";
-    let selector = match (text("invoice_number"), text("payment_code")) {
-        (Some(invoice_number), None) => PaySelector::Invoice {
+    let usage = "give {\"invoice_number\": \"...\"}, {\"payment_code\": \"...\"} or {\"id\": \
+                 \"invoice number or payment code\"}, optionally \"status\": \"SUCCESS\" | \
+                 \"FAILED\" and \"client_id\"";
+    let selector = match (text("invoice_number"), text("payment_code"), text("id")) {
+        (Some(invoice_number), None, None) => PaySelector::Invoice {
             client_id: text("client_id"),
             invoice_number,
         },
-        (None, Some(code)) => PaySelector::Code(code),
+        (None, Some(code), None) => PaySelector::Code(code),
+        (None, None, Some(id)) => PaySelector::Any {
+            client_id: text("client_id"),
+            id,
+        },
         _ => return Err(ApiError::invalid("invalid_field", format!("pay: {usage}"))),
     };
     let outcome = match text("status")
@@ -672,7 +786,7 @@ fn indodana_decision(shared: &Shared, id: &str, outcome: Status) -> Result<Reply
 }
 
 /// Hands a payment's notification to the sender, or records why it cannot be sent.
-fn dispatch(shared: &Shared, n: NotificationDraft) {
+pub(crate) fn dispatch(shared: &Shared, n: NotificationDraft) {
     let merchant = shared.merchants.get(&n.client_id);
     match (n.url, merchant) {
         (Some(url), Some(m)) => shared.notifier.enqueue(Delivery {
@@ -684,6 +798,7 @@ fn dispatch(shared: &Shared, n: NotificationDraft) {
             body: n.body,
             invoice_number: n.invoice_number,
             transaction_status: n.status.as_str().to_string(),
+            drop_first: n.dropped_attempts,
         }),
         (url, m) => {
             let reason = if m.is_none() {
@@ -707,6 +822,8 @@ fn dispatch(shared: &Shared, n: NotificationDraft) {
                 time: format_timestamp(shared.clock.now_unix()),
                 delivered: false,
                 will_retry: false,
+                latency_ms: None,
+                answer: None,
             });
         }
     }

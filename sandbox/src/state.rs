@@ -3,6 +3,9 @@
 //! (replay or new, duplicate invoice, free payment code) is taken atomically.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -15,6 +18,7 @@ use super::errors::ApiError;
 use super::pages;
 use super::payment_code::CodeRules;
 use super::policy;
+use super::scenario::{Book, Scenario};
 use super::time::scaled_millis;
 
 /// The channels the sandbox serves.
@@ -184,6 +188,9 @@ pub struct Transaction {
     /// The exact original response body, for 409 replays.
     pub response_body: String,
     pub payments: Vec<Payment>,
+    /// The fault scenario bound to this invoice number, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<Scenario>,
 }
 
 impl Transaction {
@@ -202,6 +209,24 @@ impl Transaction {
             return true;
         }
         false
+    }
+
+    /// The notification of `payment` (also when resent: same Request-Id, same body).
+    fn notification(&self, payment: &Payment) -> NotificationDraft {
+        let body = self.status_body(payment.status, payment.unix, Some(payment));
+        NotificationDraft {
+            client_id: self.client_id.clone(),
+            channel: self.channel,
+            invoice_number: self.invoice_number.clone(),
+            status: payment.status,
+            request_id: payment.notification_request_id.clone(),
+            url: self.notification_url.clone(),
+            path: self.notification_path.clone(),
+            body: serde_json::to_vec(&body).unwrap_or_default(),
+            dropped_attempts: self
+                .scenario
+                .map_or(0, Scenario::dropped_notification_attempts),
+        }
     }
 
     /// The notification / check-status body (PROTOCOL.md 4 and 5).
@@ -283,15 +308,24 @@ pub struct CreateRequest<'a> {
     pub body: &'a Value,
     /// The merchant's configured notification URL for this channel.
     pub configured_notification_url: Option<&'a str>,
+    /// The scenario the request chooses by its invoice suffix or amount.
+    pub scenario: Option<Scenario>,
 }
 
 /// The outcome of a create call.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Created {
-    /// A new transaction; the 200 body.
-    New(String),
+    /// A new transaction: the 200 body, its scenario, and for a stall the release of the
+    /// held answer.
+    New {
+        body: String,
+        scenario: Option<Scenario>,
+        release: Option<Arc<Notify>>,
+    },
     /// Same Request-Id and body as before; the original body (answered with 409).
     Replay(String),
+    /// Refused by the scenario before anything was created (500 or 503).
+    Refused { status: u16, scenario: Scenario },
 }
 
 /// Which transaction `POST /_sandbox/pay` means.
@@ -303,6 +337,11 @@ pub enum PaySelector {
     },
     Code(String),
     IndodanaOrder(String),
+    /// An invoice number or a payment code (the CLI's `doku sandbox pay ID`).
+    Any {
+        client_id: Option<String>,
+        id: String,
+    },
 }
 
 /// A notification to send after a payment.
@@ -316,6 +355,8 @@ pub struct NotificationDraft {
     pub url: Option<String>,
     pub path: Option<String>,
     pub body: Vec<u8>,
+    /// Attempts whose answer the drop scenario discards.
+    pub dropped_attempts: u32,
 }
 
 /// The result of a simulated payment.
@@ -347,6 +388,8 @@ pub struct State {
     by_code: HashMap<String, usize>,
     /// Bumped on every change; the persister writes only newer snapshots.
     pub version: u64,
+    /// Armed and bound scenarios, held stalls (not persisted).
+    pub scenarios: Book,
 }
 
 impl State {
@@ -411,7 +454,9 @@ impl State {
         {
             let t = &self.txns[i];
             if t.request_path == req.path && t.body_digest == req.body_digest {
-                return Ok(Created::Replay(t.response_body.clone()));
+                let body = t.response_body.clone();
+                self.scenarios.release(req.client_id, req.request_id);
+                return Ok(Created::Replay(body));
             }
             return Err(ApiError::invalid(
                 "request_id_reused",
@@ -427,6 +472,14 @@ impl State {
         let body = req.body;
         let text = |a: &str, b: &str| body.get(a)?.get(b)?.as_str().map(str::to_string);
         let invoice_number = text("order", "invoice_number").unwrap_or_default();
+        let scenario =
+            self.scenarios
+                .bind(req.client_id, &invoice_number, req.scenario, req.channel);
+        if let Some(scenario) = scenario {
+            if let Some(status) = self.scenarios.refusal(req.client_id, &invoice_number) {
+                return Ok(Created::Refused { status, scenario });
+            }
+        }
         if self
             .by_invoice
             .contains_key(&(req.client_id.to_string(), invoice_number.clone()))
@@ -474,8 +527,14 @@ impl State {
             .and_then(int_value)
             .unwrap_or(policy::DEFAULT_EXPIRED_TIME_MINUTES);
         let created_unix = env.now_ms.div_euclid(1000);
-        let expired_unix = created_unix + (expired_minutes as i64) * 60;
-        let expires_at_ms = env.now_ms + scaled_millis(expired_minutes * 60, env.time_scale);
+        let (expired_unix, expires_at_ms) = if scenario.is_some_and(Scenario::expires_at_once) {
+            (created_unix, env.now_ms)
+        } else {
+            (
+                created_unix + (expired_minutes as i64) * 60,
+                env.now_ms + scaled_millis(expired_minutes * 60, env.time_scale),
+            )
+        };
         let reusable = matches!(
             body.get("online_to_offline_info")
                 .and_then(|o| o.get("reusable_status")),
@@ -514,11 +573,18 @@ impl State {
             notification_path,
             response_body: String::new(),
             payments: Vec::new(),
+            scenario,
         };
         t.response_body = create_response(&t, body, env.base_url).to_string();
         let response = t.response_body.clone();
         self.insert(t);
-        Ok(Created::New(response))
+        let release = (scenario == Some(Scenario::Stall))
+            .then(|| self.scenarios.hold(req.client_id, req.request_id));
+        Ok(Created::New {
+            body: response,
+            scenario,
+            release,
+        })
     }
 
     /// Check status (policy 12): by invoice number, then by the creating Request-Id.
@@ -587,7 +653,94 @@ impl State {
                     .with_field("client_id")),
                 }
             }
+            PaySelector::Any { client_id, id } => {
+                let mut hits: Vec<usize> = self
+                    .txns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| {
+                        client_id.as_ref().map_or(true, |c| &t.client_id == c)
+                            && (&t.invoice_number == id || t.payment_code.as_ref() == Some(id))
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                // A reusable code may appear in several transactions: the latest holds it.
+                if let Some(&latest) = self.by_code.get(id) {
+                    hits.retain(|&i| i == latest || self.txns[i].invoice_number == *id);
+                }
+                match hits.as_slice() {
+                    [i] => Ok(*i),
+                    [] => Err(not_found(format!(
+                        "no transaction has invoice number or payment code {id}"
+                    ))),
+                    _ => Err(ApiError::invalid(
+                        "ambiguous_id",
+                        format!(
+                            "{id} names several transactions (an invoice number of one and a                              payment code of another, or several merchants' invoices); pay by                              \"invoice_number\" with \"client_id\", or by \"payment_code\""
+                        ),
+                    )
+                    .with_field("id")),
+                }
+            }
         }
+    }
+
+    /// Every transaction, newest first (at most `limit`), expiry applied.
+    /// Each with its position, which stays the same for the sandbox's lifetime.
+    pub fn newest_first(&mut self, now_ms: i64, limit: usize) -> Vec<(usize, Transaction)> {
+        let n = self.txns.len();
+        (0..n)
+            .rev()
+            .take(limit)
+            .map(|i| {
+                self.touch(i, now_ms);
+                (i, self.txns[i].clone())
+            })
+            .collect()
+    }
+
+    /// Can the transaction still be paid?
+    pub fn payable(t: &Transaction, now_ms: i64) -> bool {
+        t.is_live(now_ms)
+    }
+
+    /// Expires a pending transaction now (the dashboard's "Expire").
+    pub fn expire(&mut self, sel: &PaySelector, now_ms: i64) -> Result<(), ApiError> {
+        let i = self.find(sel)?;
+        self.touch(i, now_ms);
+        let t = &mut self.txns[i];
+        if t.status != Status::Pending {
+            return Err(ApiError::invalid(
+                "transaction_closed",
+                format!(
+                    "invoice {} is already {}; only a pending transaction can be expired",
+                    t.invoice_number,
+                    t.status.as_str()
+                ),
+            ));
+        }
+        t.status = Status::Expired;
+        t.expires_at_ms = now_ms;
+        t.updated_unix = now_ms.div_euclid(1000);
+        self.version += 1;
+        Ok(())
+    }
+
+    /// The notification of the latest payment again, with its original Request-Id and body
+    /// (the dashboard's "Resend notification").
+    pub fn resend(&mut self, sel: &PaySelector) -> Result<NotificationDraft, ApiError> {
+        let i = self.find(sel)?;
+        let t = &self.txns[i];
+        let Some(p) = t.payments.last() else {
+            return Err(ApiError::invalid(
+                "nothing_to_resend",
+                format!(
+                    "invoice {} has no payment yet, so there is no notification to resend",
+                    t.invoice_number
+                ),
+            ));
+        };
+        Ok(t.notification(p))
     }
 
     /// A simulated payment (policy 9); the caller sends the notification.
@@ -600,6 +753,10 @@ impl State {
         let i = self.find(sel)?;
         self.touch(i, now_ms);
         let t = &mut self.txns[i];
+        let outcome = t
+            .scenario
+            .and_then(Scenario::forced_outcome)
+            .unwrap_or(outcome);
         if t.status == Status::Expired || now_ms >= t.expires_at_ms {
             return Err(ApiError::invalid(
                 "transaction_expired",
@@ -631,22 +788,13 @@ impl State {
         };
         t.status = outcome;
         t.updated_unix = now;
-        let body = t.status_body(outcome, now, Some(&payment));
-        let notification = NotificationDraft {
-            client_id: t.client_id.clone(),
-            channel: t.channel,
-            invoice_number: t.invoice_number.clone(),
-            status: outcome,
-            request_id: payment.notification_request_id.clone(),
-            url: t.notification_url.clone(),
-            path: t.notification_path.clone(),
-            body: serde_json::to_vec(&body).unwrap_or_default(),
-        };
+        let notification = t.notification(&payment);
         let response = json!({
             "client_id": t.client_id,
             "invoice_number": t.invoice_number,
             "payment_code": t.payment_code,
             "status": outcome.as_str(),
+            "scenario": t.scenario,
             "notification": {
                 "request_id": notification.request_id,
                 "url": notification.url,

@@ -205,17 +205,14 @@ fn an_argument_that_is_not_utf8_is_a_usage_error_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-#[test]
-fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_another_is_told() {
-    use std::io::{BufRead, BufReader, Read};
+/// Starts `command` (a `doku sandbox`) with piped stdin and stdout; returns it and the URL
+/// from its first line, `doku sandbox listening on URL`.
+fn spawn_sandbox(mut command: Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    const ENV_SECRET: &str = "SK-from-the-environment-not-real";
-    let mut child = Command::new(BIN)
-        .args(["sandbox", "--port", "0"])
-        .env("DOKU_SECRET_KEY", ENV_SECRET)
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("run doku sandbox");
     let mut line = String::new();
@@ -227,6 +224,20 @@ fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_anoth
         .strip_prefix("doku sandbox listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_string();
+    (child, url)
+}
+
+#[test]
+fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_another_is_told() {
+    use std::io::Read;
+    use std::process::Stdio;
+    const ENV_SECRET: &str = "SK-from-the-environment-not-real";
+    let mut command = Command::new(BIN);
+    command
+        .args(["sandbox", "--port", "0"])
+        .env("DOKU_SECRET_KEY", ENV_SECRET)
+        .stderr(Stdio::piped());
+    let (mut child, url) = spawn_sandbox(command);
     // A client using the README's default sandbox key, unaware of the exported variable.
     let mut config = doku::Config::new(
         doku_sandbox::policy::DEFAULT_CLIENT_ID,
@@ -273,4 +284,233 @@ fn the_sandbox_says_where_each_secret_comes_from_and_a_client_signing_with_anoth
         "{err}"
     );
     assert!(!err.contains(ENV_SECRET), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// `doku sandbox pay|list|notifications` against a running `doku sandbox` process.
+// ---------------------------------------------------------------------------------------
+
+const CLI_CID: &str = "MCH-CLI-0001";
+const CLI_SK: &str = "SK-cli-tests-not-a-real-key";
+const CLI_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A `doku sandbox --port 0` child; dropping it closes its stdin, which stops it.
+struct Running {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Running {
+    fn start(notification_url: &str) -> Running {
+        let mut command = Command::new(BIN);
+        command
+            .args([
+                "sandbox",
+                "--port",
+                "0",
+                "--quiet",
+                "--merchant",
+                &format!("{CLI_CID}:{CLI_SK}:{notification_url}"),
+            ])
+            .stderr(std::process::Stdio::null());
+        let (child, url) = spawn_sandbox(command);
+        Running { child, url }
+    }
+
+    /// `doku sandbox ARGS --url URL`.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("sandbox")
+            .args(args)
+            .args(["--url", &self.url])
+            .env_remove("DOKU_SANDBOX_URL")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let deadline = std::time::Instant::now() + CLI_WAIT;
+        while self.child.try_wait().ok().flatten().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn sandbox_pay_list_and_notifications_talk_to_a_running_sandbox() {
+    use doku_sandbox::receiver::NotificationReceiver;
+    let receiver = NotificationReceiver::start(CLI_CID, CLI_SK, "/payments/notifications").unwrap();
+    let sb = Running::start(receiver.url());
+    let mut config = doku::Config::new(CLI_CID, CLI_SK)
+        .unwrap()
+        .with_base_url(&sb.url)
+        .unwrap();
+    config.retries = 0;
+    let client = doku::Client::new(config).unwrap();
+    let body = |inv: &str| {
+        serde_json::json!({
+            "order": {"invoice_number": inv, "amount": 150000},
+            "online_to_offline_info": {"reusable_status": false},
+            "customer": {"name": "Taufik Ismail"}
+        })
+    };
+    let opts = doku::RequestOptions::default();
+    let inv = format!("INV-CLI-{}", std::process::id());
+    let created = client.alfa_payment_code(&body(&inv), &opts).unwrap();
+    let code = created.body["online_to_offline_info"]["payment_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = format!("INV-CLI-F-{}", std::process::id());
+    client.alfa_payment_code(&body(&other), &opts).unwrap();
+
+    let listed = sb.run(&["list"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let out = stdout(&listed);
+    assert!(out.starts_with("CREATED"), "{out}");
+    assert!(
+        out.find(&other).unwrap() < out.find(&inv).unwrap(),
+        "newest first: {out}"
+    );
+    assert!(out.contains(&code) && out.contains("PENDING"), "{out}");
+
+    // Pay by payment code, fail by invoice number.
+    let paid = sb.run(&["pay", &code]);
+    assert_eq!(paid.status.code(), Some(0), "{}", stderr(&paid));
+    assert!(
+        stdout(&paid).starts_with(&format!("paid {inv} (payment code {code}): SUCCESS")),
+        "{}",
+        stdout(&paid)
+    );
+    let failed = sb.run(&["pay", &other, "--status", "FAILED"]);
+    assert_eq!(failed.status.code(), Some(0), "{}", stderr(&failed));
+    assert!(stdout(&failed).contains(": FAILED"));
+    let got = receiver.wait_for(|r| r.len() >= 2, CLI_WAIT);
+    assert!(got.iter().all(|r| r.notification().is_some()), "verified");
+    let status = client.check_status(&inv, &opts).unwrap();
+    assert_eq!(status.body["transaction"]["status"], "SUCCESS");
+
+    let notes = sb.run(&["notifications"]);
+    assert_eq!(notes.status.code(), Some(0), "{}", stderr(&notes));
+    let out = stdout(&notes);
+    let request_id = got[0].notification().unwrap().request_id.clone();
+    assert!(out.contains(&request_id) && out.contains("200"), "{out}");
+    let json_out = sb.run(&["notifications", "--json"]);
+    let v: Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let listed = stdout(&sb.run(&["list"]));
+    assert!(
+        listed.contains("SUCCESS") && listed.contains("FAILED"),
+        "{listed}"
+    );
+
+    // A refusal is exit 1 with the sandbox's reason; usage errors are exit 2.
+    let again = sb.run(&["pay", &inv]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("transaction_closed"),
+        "{}",
+        stderr(&again)
+    );
+    let unknown = sb.run(&["pay", "INV-NOBODY"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("transaction_not_found"));
+    let usage = sb.run(&["pay"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let usage = sb.run(&["pay", &inv, "--status", "PAID"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(stderr(&usage).contains("--status must be SUCCESS or FAILED"));
+    // $DOKU_SANDBOX_URL is used when --url is not given.
+    let via_env = Command::new(BIN)
+        .args(["sandbox", "list"])
+        .env("DOKU_SANDBOX_URL", &sb.url)
+        .output()
+        .unwrap();
+    assert_eq!(via_env.status.code(), Some(0), "{}", stderr(&via_env));
+    assert!(stdout(&via_env).contains(&inv));
+}
+
+#[test]
+fn sandbox_commands_report_an_unreachable_or_foreign_peer() {
+    use std::io::{Read, Write};
+    // Nothing listens: a bound port released again.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Command::new(BIN)
+        .args([
+            "sandbox",
+            "list",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot reach the sandbox"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(BIN)
+        .args(["sandbox", "list", "--url", "ftp://127.0.0.1/x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--url must be"), "{}", stderr(&out));
+
+    // A peer that is not a sandbox: HTML with a terminal escape, then JSON of another shape.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        for answer in [
+            "<html>\u{1b}[2Jhello</html>".to_string(),
+            "{\"transactions\": 7}".to_string(),
+        ] {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(CLI_WAIT)).unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    let out = Command::new(BIN)
+        .args(["sandbox", "list", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("not JSON"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "control characters never reach the terminal: {err:?}"
+    );
+    let out = Command::new(BIN)
+        .args(["sandbox", "list", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not what a doku sandbox sends"),
+        "{}",
+        stderr(&out)
+    );
+    server.join().unwrap();
 }

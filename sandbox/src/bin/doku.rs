@@ -14,6 +14,8 @@ USAGE:
   doku verify  COMPONENT-OPTIONS --signature SIG
   doku explain COMPONENT-OPTIONS [--signature SIG]
   doku sandbox [--port N] [--merchant ID:SECRET:NOTIFY_URL]...   (doku sandbox --help)
+  doku sandbox pay INVOICE|CODE [--status FAILED] [--url URL]
+  doku sandbox list | notifications [--url URL]
   doku demo
 
 COMPONENT-OPTIONS:
