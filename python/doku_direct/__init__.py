@@ -154,9 +154,10 @@ class Client:
 
     A :class:`TimeoutError` means the outcome is **unknown**: call :meth:`check_status`, or
     retry with the same ``request_id``. A call waits for the network with the GIL
-    released and returns to the interpreter every 100 ms, so Ctrl-C raises
-    ``KeyboardInterrupt`` at once; no further attempt of that call starts (one already
-    sent may still reach DOKU: reconcile with :meth:`check_status`).
+    released. On the main thread (the one Python delivers signals to) it returns to the
+    interpreter every 100 ms, so Ctrl-C raises ``KeyboardInterrupt`` at once; no further
+    attempt of that call starts (one already sent may still reach DOKU: reconcile with
+    :meth:`check_status`).
     """
 
     __slots__ = ("_native",)

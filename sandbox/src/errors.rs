@@ -28,6 +28,10 @@ pub struct ApiError {
     pub kind: ErrorType,
     pub message: String,
     pub field: Option<String>,
+    /// The component the sandbox signed, for a wrong signature: in a field of its own,
+    /// never in the message (a client quotes messages into exceptions and logs; the
+    /// component stays in the raw body, for a developer to compare).
+    pub component: Option<String>,
 }
 
 impl ApiError {
@@ -43,6 +47,7 @@ impl ApiError {
             kind,
             message: message.into(),
             field: None,
+            component: None,
         }
     }
 
@@ -62,6 +67,11 @@ impl ApiError {
 
     pub fn internal(message: impl Into<String>) -> Self {
         ApiError::new(500, "internal_error", ErrorType::Api, message)
+    }
+
+    pub fn with_component(mut self, component: String) -> Self {
+        self.component = Some(component);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -114,6 +124,9 @@ impl ApiError {
         });
         if let Some(f) = &self.field {
             error["field"] = json!(f);
+        }
+        if let Some(c) = &self.component {
+            error["component"] = json!(c);
         }
         serde_json::to_vec(&json!({ "error": error })).unwrap_or_default()
     }

@@ -465,14 +465,14 @@ fn authenticate<'a>(
         return Err(ApiError::auth(
             "invalid_signature",
             format!(
-                "{}. The sandbox signed this component (line breaks shown as \\n): {} -- compare \
-                 it with the component you signed (Request-Target is the path without host or \
-                 query; Digest is base64 SHA-256 of the exact body bytes; a GET has no Digest \
-                 line) and check the secret key.{hint}",
+                "{}. Compare the component the sandbox signed (error.component in this body) \
+                 with the one you signed (Request-Target is the path without host or query; \
+                 Digest is base64 SHA-256 of the exact body bytes; a GET has no Digest line) \
+                 and check the secret key.{hint}",
                 e.message(),
-                component.to_text().replace('\n', "\\n")
             ),
         )
+        .with_component(component.to_text())
         .with_field("headers.Signature"));
     }
     Ok(Auth {

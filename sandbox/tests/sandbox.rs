@@ -345,7 +345,7 @@ fn malformed_and_stale_timestamps() {
 }
 
 #[test]
-fn wrong_signature_shows_the_component_but_no_secret() {
+fn wrong_signature_gives_the_component_in_its_own_field_never_in_the_message() {
     let sb = start(SandboxConfig::default().merchant(merchant(None)));
     let body = alfa_body(&invoice("sig")).to_string();
     let ts = now_ts();
@@ -360,18 +360,18 @@ fn wrong_signature_shows_the_component_but_no_secret() {
     assert_eq!(r.status, 401);
     assert_eq!(r.code(), "invalid_signature");
     assert_eq!(r.json()["error"]["type"], "authentication_error");
-    let msg = r.message();
     let expected_component =
         Component::request(CID, "r-sig", &ts, ALFA, Some(body.as_bytes())).to_text();
+    assert_eq!(r.json()["error"]["component"], expected_component.as_str());
+    let msg = r.message();
+    assert!(msg.contains("error.component"), "the message points at it: {msg}");
     assert!(
-        msg.contains(&expected_component.replace('\n', "\\n")),
-        "the component with visible line breaks: {msg}"
+        !msg.contains("Request-Id:r-sig"),
+        "a client quotes messages into logs: no component there: {msg}"
     );
-    assert!(msg.contains(&format!(
-        "Client-Id:{CID}\\nRequest-Id:r-sig\\nRequest-Timestamp:{ts}"
-    )));
     assert!(!msg.contains('\n'), "one line: {msg}");
     assert!(!msg.contains(SK), "never the secret");
+    assert!(!r.json().to_string().contains(SK), "nowhere in the body");
     let right = SigningKey::new(SK.as_bytes())
         .unwrap()
         .sign(&Component::request(
@@ -1677,4 +1677,29 @@ fn how_to_pay_pages_have_each_seeds_shape_and_the_old_alfa_path_still_works() {
         Some(b"{}"),
     );
     assert_eq!(post.status, 405);
+}
+
+#[test]
+fn a_client_with_the_wrong_key_gets_no_component_in_its_error_message() {
+    let sb = start(SandboxConfig::default().merchant(merchant(None)));
+    let mut config = Config::new(CID, "SK-not-this-merchants-key")
+        .unwrap()
+        .with_base_url(sb.base_url())
+        .unwrap();
+    config.retries = 0;
+    let e = Client::new(config)
+        .unwrap()
+        .alfa_payment_code(&alfa_body(&invoice("nocomp")), &no_opts())
+        .unwrap_err();
+    assert_eq!(e.http_status(), Some(401));
+    assert!(!e.message().contains("Client-Id:"), "{e}");
+    assert!(!e.to_string().contains("Client-Id:"), "{e}");
+    let body: Value = serde_json::from_str(e.body().unwrap()).unwrap();
+    assert!(
+        body["error"]["component"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Client-Id:{CID}\n")),
+        "the component is there for a developer, in the raw body"
+    );
 }

@@ -122,6 +122,22 @@ fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyT
     )
 }
 
+/// `threading.main_thread().ident` and `threading.get_ident`, looked up once.
+static MAIN_THREAD: pyo3::sync::PyOnceLock<(u64, Py<PyAny>)> = pyo3::sync::PyOnceLock::new();
+
+/// Whether the calling thread is Python's main thread.
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    let (main, get_ident) = MAIN_THREAD.get_or_try_init(py, || -> PyResult<(u64, Py<PyAny>)> {
+        let threading = py.import("threading")?;
+        let main = threading
+            .call_method0("main_thread")?
+            .getattr("ident")?
+            .extract()?;
+        Ok((main, threading.getattr("get_ident")?.unbind()))
+    })?;
+    Ok(get_ident.bind(py).call0()?.extract::<u64>()? == *main)
+}
+
 /// One call, converted and ready to run off the GIL: the work and its cancel handle.
 struct Prepared {
     cancel: Cancel,
@@ -258,12 +274,19 @@ impl PyClient {
         })
     }
 
-    /// Runs a prepared call to the end, interruptibly.
+    /// Runs a prepared call to the end. On the main thread (the only one Python delivers
+    /// signals to) it runs on a thread of its own, so Ctrl-C interrupts the wait; on any
+    /// other thread (a web server's workers) it runs right here with the GIL released,
+    /// sparing the handoff.
     fn run<'py>(&self, py: Python<'py>, p: Fallible<Prepared>) -> PyResult<Bound<'py, PyTuple>> {
         self.log_gate.refresh(py);
         let response = guard(py, || {
             let Prepared { cancel, work } = p?;
-            interruptible(py, cancel, work)
+            if on_main_thread(py)? {
+                interruptible(py, cancel, work)
+            } else {
+                Ok(py.detach(work)?)
+            }
         })?;
         response_tuple(py, &response)
     }

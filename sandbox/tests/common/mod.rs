@@ -142,6 +142,7 @@ pub fn with_id(id: &str) -> RequestOptions {
     RequestOptions {
         request_id: Some(id.to_string()),
         timestamp: None,
+        ..Default::default()
     }
 }
 
