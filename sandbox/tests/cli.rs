@@ -44,11 +44,20 @@ fn run(command: &str, case: &Value, extra: &[&str]) -> Output {
         args.push("--response".into());
     }
     args.extend(extra.iter().map(|a| a.to_string()));
-    Command::new(BIN)
+    let secret = vectors()["secret_key"].as_str().unwrap().to_string();
+    let out = Command::new(BIN)
         .args(&args)
-        .env("DOKU_SECRET_KEY", vectors()["secret_key"].as_str().unwrap())
+        .env("DOKU_SECRET_KEY", &secret)
         .output()
-        .unwrap()
+        .unwrap();
+    // Whatever the command, its output never shows the secret key.
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(stream).contains(&secret),
+            "doku {command} printed the secret key"
+        );
+    }
+    out
 }
 
 fn stdout(o: &Output) -> String {
@@ -67,6 +76,50 @@ fn sign_prints_every_vector_signature() {
             c["name"]
         );
     }
+}
+
+#[test]
+fn verify_during_a_key_rotation_names_the_key_that_matched_by_number() {
+    let c = case("post-alfa-compact");
+    let dir = std::env::temp_dir().join(format!("doku-cli-rotation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let newer = dir.join("new.key");
+    let current = dir.join("current.key");
+    std::fs::write(&newer, "SK-rotated-in-not-real\n").unwrap();
+    std::fs::write(
+        &current,
+        format!("{}\n", vectors()["secret_key"].as_str().unwrap()),
+    )
+    .unwrap();
+    let sig = c["signature"].as_str().unwrap();
+    let files = |paths: &[&std::path::Path]| -> Vec<String> {
+        paths
+            .iter()
+            .flat_map(|p| ["--secret-key-file".to_string(), p.display().to_string()])
+            .collect()
+    };
+    let args = files(&[&newer, &current]);
+    let mut extra: Vec<&str> = args.iter().map(String::as_str).collect();
+    extra.extend(["--signature", sig]);
+    let o = run("verify", &c, &extra);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("valid with key 2 of 2"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("SK-rotated-in-not-real"));
+    // None of the keys: exit 1.
+    let args = files(&[&newer, &newer]);
+    let mut extra: Vec<&str> = args.iter().map(String::as_str).collect();
+    extra.extend(["--signature", sig]);
+    assert_eq!(run("verify", &c, &extra).status.code(), Some(1));
+    // Signing takes one key.
+    let args = files(&[&newer, &current]);
+    let extra: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run("sign", &c, &extra);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -364,7 +364,10 @@ fn wrong_signature_gives_the_component_in_its_own_field_never_in_the_message() {
         Component::request(CID, "r-sig", &ts, ALFA, Some(body.as_bytes())).to_text();
     assert_eq!(r.json()["error"]["component"], expected_component.as_str());
     let msg = r.message();
-    assert!(msg.contains("error.component"), "the message points at it: {msg}");
+    assert!(
+        msg.contains("error.component"),
+        "the message points at it: {msg}"
+    );
     assert!(
         !msg.contains("Request-Id:r-sig"),
         "a client quotes messages into logs: no component there: {msg}"

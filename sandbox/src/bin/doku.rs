@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use doku::explain::{self, Verdict};
-use doku::{Component, SigningKey};
+use doku::{Component, Keys, SigningKey};
 
 const USAGE: &str = "\
 doku — DOKU Non-SNAP Direct API tools
@@ -26,7 +26,9 @@ COMPONENT-OPTIONS:
   --body TEXT | --body-file FILE ('-' for stdin) | --get (no body: no Digest line)
   --response                sign/verify a response component (Response-Timestamp)
   secret key: --secret-key-file FILE, or the DOKU_SECRET_KEY environment variable
-              (--secret-key KEY works but leaves the key in your shell history)
+              (--secret-key KEY works but leaves the key in your shell history).
+              verify takes several during a key rotation, current key first: it says
+              which one matched (its number, never the key); sign uses the first.
 
 Exit status: 0 success / valid signature, 1 signature mismatch, 2 usage or input error.
 The secret key is never printed.";
@@ -87,7 +89,8 @@ struct Options {
     body: Option<Vec<u8>>,
     get: bool,
     response: bool,
-    secret: Option<Vec<u8>>,
+    /// The keys given, in order (the current one first).
+    secrets: Vec<zeroize::Zeroizing<Vec<u8>>>,
     signature: Option<String>,
 }
 
@@ -121,7 +124,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--get" => o.get = true,
             "--response" => o.response = true,
-            "--secret-key" => o.secret = Some(value()?.into_bytes()),
+            "--secret-key" => o.secrets.push(value()?.into_bytes().into()),
             "--secret-key-file" => {
                 let path = value()?;
                 let mut s = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
@@ -129,14 +132,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 while s.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                     s.pop();
                 }
-                o.secret = Some(s);
+                o.secrets.push(s.into());
             }
             "--signature" => o.signature = Some(value()?),
             other => return Err(format!("unknown option {other:?} (see doku --help)")),
         }
     }
-    if o.secret.is_none() {
-        o.secret = std::env::var_os("DOKU_SECRET_KEY").map(|s| s.into_encoded_bytes());
+    if o.secrets.is_empty() {
+        if let Some(s) = std::env::var_os("DOKU_SECRET_KEY") {
+            o.secrets.push(s.into_encoded_bytes().into());
+        }
     }
     if o.get && o.body.is_some() {
         return Err("--get means no body: drop --body/--body-file".into());
@@ -169,17 +174,28 @@ fn run_signature_command(command: &str, args: &[String]) -> Result<ExitCode, Str
     let request_id = required(&o.request_id, "--request-id")?;
     let timestamp = required(&o.timestamp, "--timestamp")?;
     let target = required(&o.target, "--target")?;
-    let secret = o
-        .secret
-        .as_deref()
-        .ok_or("the secret key is required: set DOKU_SECRET_KEY or use --secret-key-file")?;
+    let Some(secret) = o.secrets.first() else {
+        return Err(
+            "the secret key is required: set DOKU_SECRET_KEY or use --secret-key-file".into(),
+        );
+    };
+    if o.secrets.len() > 1 && command != "verify" {
+        return Err(format!(
+            "{command} takes one secret key (several are for verify during a key rotation)"
+        ));
+    }
     let body = o.body.as_deref();
     let component = if o.response {
         Component::response(client_id, request_id, timestamp, target, body)
     } else {
         Component::request(client_id, request_id, timestamp, target, body)
     };
-    let key = SigningKey::new(secret).map_err(|e| e.to_string())?;
+    let keys = o
+        .secrets
+        .iter()
+        .map(|s| SigningKey::new(s).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = &keys[0];
     component.check().map_err(|e| e.to_string())?;
     match command {
         "sign" => {
@@ -188,9 +204,22 @@ fn run_signature_command(command: &str, args: &[String]) -> Result<ExitCode, Str
         }
         "verify" => {
             let signature = required(&o.signature, "--signature")?;
-            match key.verify(&component, signature) {
-                Ok(()) => {
+            match Keys::new(key, &keys[1..]).verify(&component, signature) {
+                Ok(0) if keys.len() == 1 => {
                     println!("valid");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(index) => {
+                    println!(
+                        "valid with key {} of {}{}",
+                        index + 1,
+                        keys.len(),
+                        if index == 0 {
+                            " (the current one)"
+                        } else {
+                            " (a previous one: DOKU still signs with a key you rotated away from)"
+                        }
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -203,7 +232,7 @@ fn run_signature_command(command: &str, args: &[String]) -> Result<ExitCode, Str
         _ => Ok(print_explanation(
             &component,
             body,
-            secret,
+            secret.as_slice(),
             o.signature.as_deref(),
         )),
     }
