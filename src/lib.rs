@@ -48,6 +48,8 @@ pub mod key_cache;
 /// cbindgen:ignore
 pub mod notification;
 /// cbindgen:ignore
+pub mod notification_body;
+/// cbindgen:ignore
 pub mod signature;
 /// cbindgen:ignore
 pub mod validate;

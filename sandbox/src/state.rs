@@ -17,6 +17,10 @@ use doku::validate::{int_value, url_host_and_path, Schema};
 use super::errors::ApiError;
 use super::pages;
 use super::payment_code::CodeRules;
+use doku::notification_body::{
+    notification_body, NotificationChannel, NotificationFacts, PaylaterOrder, StoreCode,
+};
+
 use super::policy;
 use super::scenario::{Book, Scenario};
 use super::time::scaled_millis;
@@ -69,35 +73,31 @@ impl Channel {
             .unwrap_or_default()
     }
 
+    /// The core's name for this channel, which knows its notification shape and ids.
+    pub fn core(self) -> NotificationChannel {
+        match self {
+            Channel::Alfa => NotificationChannel::Alfa,
+            Channel::Indomaret => NotificationChannel::Indomaret,
+            Channel::Indodana => NotificationChannel::Indodana,
+        }
+    }
+
     pub fn is_o2o(self) -> bool {
-        !matches!(self, Channel::Indodana)
+        self.core().is_o2o()
     }
 
     pub fn service_id(self) -> &'static str {
-        if self.is_o2o() {
-            "ONLINE_TO_OFFLINE"
-        } else {
-            "PEER_TO_PEER"
-        }
+        self.core().service_id()
     }
 
     pub fn acquirer_id(self) -> &'static str {
-        match self {
-            Channel::Alfa => "ALFA",
-            Channel::Indomaret => "INDOMARET",
-            Channel::Indodana => "INDODANA",
-        }
+        self.core().acquirer_id()
     }
 
     pub fn channel_id(self) -> &'static str {
-        match self {
-            Channel::Alfa => "ONLINE_TO_OFFLINE_ALFA",
-            Channel::Indomaret => "ONLINE_TO_OFFLINE_INDOMARET",
-            Channel::Indodana => "PEER_TO_PEER_INDODANA",
-        }
+        self.core().channel_id()
     }
 
-    /// A human name for pages and logs.
     pub fn display_name(self) -> &'static str {
         match self {
             Channel::Alfa => "Alfa Group",
@@ -229,63 +229,32 @@ impl Transaction {
         }
     }
 
-    /// The notification / check-status body (PROTOCOL.md 4 and 5).
+    /// The notification / check-status body (PROTOCOL.md 4 and 5), in the core's shape.
     pub fn status_body(&self, status: Status, date_unix: i64, payment: Option<&Payment>) -> Value {
         let ch = self.channel;
-        let mut body = Map::new();
-        body.insert("service".into(), json!({ "id": ch.service_id() }));
-        body.insert("acquirer".into(), json!({ "id": ch.acquirer_id() }));
-        body.insert("channel".into(), json!({ "id": ch.channel_id() }));
-        body.insert(
-            "order".into(),
-            json!({ "invoice_number": self.invoice_number, "amount": self.amount }),
-        );
-        if ch.is_o2o() {
-            let mut info = Map::new();
-            info.insert("payment_code".into(), json!(self.payment_code));
-            if let Some(i) = &self.info {
-                info.insert("info".into(), json!(i));
-            }
-            info.insert("created_date".into(), json!(format_wib(self.created_unix)));
-            info.insert("expired_date".into(), json!(format_wib(self.expired_unix)));
-            info.insert("reusable_status".into(), json!(self.reusable));
-            body.insert("online_to_offline_info".into(), Value::Object(info));
-            if let Some(p) = payment {
-                body.insert(
-                    "online_to_offline_payment".into(),
-                    json!({ "identifier": [
-                        { "name": "AGENT_ID", "value": policy::agent_id(ch.acquirer_id()) },
-                        { "name": "AGENT_STORE_ID", "value": policy::AGENT_STORE_ID },
-                        { "name": "AGENT_TRX_ID", "value": p.agent_trx_id },
-                    ] }),
-                );
-            }
-        } else {
-            body.insert(
-                "peer_to_peer_info".into(),
-                json!({
-                    "merchant_unique_reference": self.merchant_unique_reference,
-                    "identifier": [
-                        { "name": "INDODANA_ORDER_ID", "value": self.indodana_order_id },
-                    ],
-                    "created_date": format_wib(self.created_unix),
-                    "expired_date": format_wib(self.expired_unix),
-                }),
-            );
-            body.insert(
-                "payment".into(),
-                json!({ "merchant_unique_reference": self.merchant_unique_reference }),
-            );
-        }
-        body.insert(
-            "transaction".into(),
-            json!({
-                "status": status.as_str(),
-                "date": format_timestamp(date_unix),
-                "original_request_id": self.request_id,
+        let agent = policy::agent_id(ch.acquirer_id());
+        notification_body(&NotificationFacts {
+            channel: ch.core(),
+            invoice_number: &self.invoice_number,
+            amount: doku::validate::int_value(&self.amount).unwrap_or_default(),
+            status: status.as_str(),
+            date_unix,
+            original_request_id: &self.request_id,
+            store: ch.is_o2o().then(|| StoreCode {
+                payment_code: self.payment_code.as_deref(),
+                info: self.info.as_deref(),
+                created_unix: self.created_unix,
+                expired_unix: self.expired_unix,
+                reusable: self.reusable,
+                paid_at: payment.map(|p| [agent.as_str(), policy::AGENT_STORE_ID, &p.agent_trx_id]),
             }),
-        );
-        Value::Object(body)
+            paylater: (!ch.is_o2o()).then(|| PaylaterOrder {
+                merchant_unique_reference: self.merchant_unique_reference.as_deref(),
+                indodana_order_id: self.indodana_order_id.as_deref(),
+                created_unix: self.created_unix,
+                expired_unix: self.expired_unix,
+            }),
+        })
     }
 }
 
