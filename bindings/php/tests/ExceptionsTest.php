@@ -102,20 +102,20 @@ final class ExceptionsTest extends TestCase
     public function testNulBytesAreRefusedBeforeReachingC(): void
     {
         // C would see "C" and sign a component the caller did not mean.
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => Signature::sign("C\0evil", 'R', '2020-08-11T08:45:42Z', '/x', null, 'SK'));
         $this->assertSame('client_id', $e->field);
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => self::client()->checkStatus("INV-1\0/../x"));
         $this->assertSame('id', $e->field);
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => Notification::verify([], '{}', "/n\0", 'C', 'S'));
         $this->assertSame('path', $e->field);
     }
 
     public function testUnencodableArraysAreInvalidInput(): void
     {
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => Client::validate('alfa_payment_code', ['customer' => ['name' => "bad \xC3("]]));
         $this->assertSame('request', $e->field);
     }
