@@ -260,7 +260,7 @@ impl Schema {
 /// ambiguity is a defect). The error names the key, its path, line and column. One pass:
 /// the value is built and the keys are checked as the text is read.
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
-    crate::signature::check_body_size(body)?;
+    check_json_size(body, what)?;
     parse_strict(body).map_err(|e| match e {
         StrictError::Syntax(e) => syntax_error(body, what, &e),
         StrictError::Repeated(r) => {
@@ -273,8 +273,26 @@ pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
 /// a repeated key keeps its last value instead of failing, so an authentic notification
 /// is never refused for its formatting.
 pub fn parse_received_json(body: &[u8], what: &str) -> Result<Value> {
-    crate::signature::check_body_size(body)?;
+    check_json_size(body, what)?;
     serde_json::from_slice(body).map_err(|e| syntax_error(body, what, &e))
+}
+
+/// The 1 MiB limit ([`crate::signature::MAX_BODY_BYTES`]) on a JSON argument. A body (a
+/// request body, `what` = `request` or `body`) is named `body`, as every body over the
+/// limit is; any other argument (`options`, `headers_json`, `options_json`, `inquiry`,
+/// `answer_json`) is named by `what`, so the caller learns which argument was too large.
+fn check_json_size(json: &[u8], what: &str) -> Result<()> {
+    if what == "request" || what == "body" {
+        return crate::signature::check_body_size(json);
+    }
+    let max = crate::signature::MAX_BODY_BYTES;
+    if json.len() > max {
+        return Err(Error::invalid_input(
+            what,
+            format!("{what} is {} bytes; the limit is {max} bytes", json.len()),
+        ));
+    }
+    Ok(())
 }
 
 /// Why [`parse_strict`] refused a text.
@@ -1076,6 +1094,29 @@ mod tests {
                 (e.kind(), e.field()),
                 (crate::error::ErrorKind::InvalidInput, Some("id"))
             );
+        }
+    }
+
+    #[test]
+    fn json_arguments_over_the_limit_are_named_by_their_argument() {
+        let big = format!(
+            "{{\"a\":\"{}\"}}",
+            "x".repeat(crate::signature::MAX_BODY_BYTES)
+        );
+        for (what, field) in [
+            ("request", "body"),
+            ("body", "body"),
+            ("options", "options"),
+            ("headers_json", "headers_json"),
+            ("options_json", "options_json"),
+        ] {
+            let e = parse_json(big.as_bytes(), what).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.field()),
+                (crate::error::ErrorKind::InvalidInput, Some(field))
+            );
+            let e = parse_received_json(big.as_bytes(), what).unwrap_err();
+            assert_eq!(e.field(), Some(field));
         }
     }
 }
