@@ -26,6 +26,8 @@ use PHPUnit\Framework\TestCase;
  * Every exception type, each from a real trigger (PanicException has none: libdoku has no
  * panic to provoke, so its mapping is checked from last-error JSON), with the fields of
  * libdoku's last-error JSON.
+ *
+ * @group memcheck
  */
 final class ExceptionsTest extends TestCase
 {

@@ -11,7 +11,11 @@ use Doku\Direct\Notification;
 use Doku\Direct\Signature;
 use PHPUnit\Framework\TestCase;
 
-/** Notifications and DIPC inquiries, signed here as DOKU signs them. */
+/**
+ * Notifications and DIPC inquiries, signed here as DOKU signs them.
+ *
+ * @group memcheck
+ */
 final class NotificationTest extends TestCase
 {
     private const CLIENT_ID = 'MCH-0001-10791114622547';
