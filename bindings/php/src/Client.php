@@ -28,6 +28,9 @@ use FFI\CData;
  * `$options`: `['request_id' => ..., 'timestamp' => ...]` (both optional). Retries always
  * reuse the same Request-Id.
  *
+ * Every method encodes its arguments first and takes the handle last, right before the C
+ * call: encoding may run user code (`\JsonSerializable`), which may close this client.
+ *
  * Lifetime: the native handle is freed exactly once, by {@see close()} (idempotent) or when
  * the object is destroyed, whichever comes first. After close() every call throws an
  * InvalidInputException (`field` `client`, code `Status::ERR_NULL_ARGUMENT`, what C answers
@@ -152,12 +155,9 @@ final class Client
     public function alfaPaymentCode(array|string $request, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
-        return Json::decode(Native::callString($ffi->doku_alfa_payment_code(
-            $this->handle(),
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_alfa_payment_code($this->handle(), $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -170,12 +170,9 @@ final class Client
     public function indomaretPaymentCode(array|string $request, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
-        return Json::decode(Native::callString($ffi->doku_indomaret_payment_code(
-            $this->handle(),
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_indomaret_payment_code($this->handle(), $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -188,12 +185,9 @@ final class Client
     public function indodanaGenerateOrder(array|string $request, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
-        return Json::decode(Native::callString($ffi->doku_indodana_generate_order(
-            $this->handle(),
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_indodana_generate_order($this->handle(), $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -206,12 +200,8 @@ final class Client
     {
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($id, 'id');
-        return Json::decode(Native::callString($ffi->doku_check_status(
-            $this->handle(),
-            $id,
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_check_status($this->handle(), $id, $opts, Native::$outAddr)));
     }
 
     /**
@@ -226,13 +216,9 @@ final class Client
     {
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($operation, 'operation');
-        return Json::decode(Native::callString($ffi->doku_client_call(
-            $this->handle(),
-            $operation,
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_client_call($this->handle(), $operation, $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -249,14 +235,9 @@ final class Client
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($method, 'method');
         Json::text($path, 'path');
-        return Json::decode(Native::callString($ffi->doku_request(
-            $this->handle(),
-            $method,
-            $path,
-            $body === null ? null : Json::encode($body, 'body'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = $body === null ? null : Json::encode($body, 'body');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_request($this->handle(), $method, $path, $json, $opts, Native::$outAddr)));
     }
 
     /**

@@ -97,6 +97,43 @@ final class ClientLifecycleTest extends TestCase
         $this->addToAssertionCount(1);
     }
 
+    /**
+     * Encoding a request may run user code (\JsonSerializable), and that code may close the
+     * client: the handle is taken after encoding, so the call sees a closed client instead
+     * of passing libdoku a freed one (a use after free that valgrind reported).
+     */
+    public function testUserCodeThatClosesTheClientWhileItsRequestIsEncoded(): void
+    {
+        $closer = static fn (Client $c, mixed $value) => new class($c, $value) implements \JsonSerializable {
+            public function __construct(private Client $c, private mixed $value)
+            {
+            }
+
+            public function jsonSerialize(): mixed
+            {
+                $this->c->__destruct();
+                return $this->value;
+            }
+        };
+        $calls = [
+            'alfaPaymentCode' => function (Client $c) use ($closer) {
+                $body = Bodies::alfa(Bodies::invoice());
+                $body['order']['amount'] = $closer($c, 150000);
+                return $c->alfaPaymentCode($body);
+            },
+            'indomaretPaymentCode' => fn (Client $c) => $c->indomaretPaymentCode(Bodies::indomaret(Bodies::invoice()), ['request_id' => $closer($c, 'r-1')]),
+            'indodanaGenerateOrder' => fn (Client $c) => $c->indodanaGenerateOrder(Bodies::indodana(Bodies::invoice()), ['request_id' => $closer($c, 'r-2')]),
+            'checkStatus' => fn (Client $c) => $c->checkStatus('INV-1', ['request_id' => $closer($c, 'r-3')]),
+            'call' => fn (Client $c) => $c->call('check_status', ['id' => $closer($c, 'INV-1')]),
+            'request' => fn (Client $c) => $c->request('POST', '/x', ['a' => $closer($c, 1)]),
+        ];
+        foreach ($calls as $name => $call) {
+            $client = new Client(self::config());
+            $this->assertRefused(Status::ERR_NULL_ARGUMENT, fn () => $call($client), $name);
+            $this->assertTrue($client->isClosed(), $name);
+        }
+    }
+
     public function testASecondConstructIsRefusedAndKeepsTheHandle(): void
     {
         $client = new Client(self::config());
