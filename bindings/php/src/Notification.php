@@ -139,7 +139,10 @@ final class Notification
                 $pairs[] = [$name, $v];
             }
         }
-        return $pairs === [] ? '{}' : Json::encodeData($pairs, 'headers');
+        // Headers are bytes as received, and any header may come (a proxy's, a client's):
+        // bytes that are not UTF-8 become U+FFFD instead of refusing the notification. A
+        // signed header altered so can only fail its signature check.
+        return $pairs === [] ? '{}' : Json::encodeData($pairs, 'headers', JSON_INVALID_UTF8_SUBSTITUTE);
     }
 
     /** @internal */

@@ -48,6 +48,16 @@ final class NotificationTest extends TestCase
         ];
     }
 
+    /** A header that is not UTF-8 (a proxy's, a browser's) does not make a notification unreadable. */
+    public function testHeaderBytesThatAreNotUtf8(): void
+    {
+        $h = self::headers(self::BODY, self::NOTIFY_PATH) + ['X-Forwarded-Note' => "caf\xE9"];
+        $this->assertSame('notify-1', Notification::verify($h, self::BODY, self::NOTIFY_PATH, self::CLIENT_ID, self::SECRET)['request_id']);
+        $h['Request-Id'] = "notify-1\xE9"; // a signed header: substituted, so it no longer verifies
+        $this->expectException(SignatureException::class);
+        Notification::verify($h, self::BODY, self::NOTIFY_PATH, self::CLIENT_ID, self::SECRET);
+    }
+
     public function testVerifiesAndParses(): void
     {
         $n = Notification::verify(self::headers(self::BODY, self::NOTIFY_PATH), self::BODY, self::NOTIFY_PATH, self::CLIENT_ID, self::SECRET);

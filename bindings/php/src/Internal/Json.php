@@ -72,9 +72,9 @@ final class Json
      *
      * @param array<mixed> $value
      */
-    public static function encodeData(#[\SensitiveParameter] array $value, string $field): string
+    public static function encodeData(#[\SensitiveParameter] array $value, string $field, int $flags = 0): string
     {
-        $json = json_encode($value, self::ENCODE);
+        $json = json_encode($value, self::ENCODE | $flags);
         if ($json === false) {
             throw new InvalidInputException("{$field} cannot be encoded as JSON: " . json_last_error_msg(), field: $field);
         }
