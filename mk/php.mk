@@ -3,7 +3,10 @@
 #
 #   make php-header         regenerates bindings/php/src/doku_php.h (cbindgen-php.toml)
 #   make php-header-check   fails when it is stale or has a preprocessor line
-#   make php-test           PHPUnit (Debian's phpunit) against libdoku and `doku sandbox`
+#   make php-test           PHPUnit (Debian's phpunit) against libdoku and `doku sandbox`,
+#                           after php-memcheck
+#   make php-memcheck       the FFI tests (PHPUnit group `memcheck`) once under valgrind:
+#                           no memory error, no leak through libdoku (tests/memcheck.sh)
 #   make bench-php          FFI sign vs PHP's hash_hmac (part of `make bench`)
 
 # Rules here must not become `make`'s default goal (the Makefile's first rule, demo).
@@ -14,7 +17,7 @@ PHPUNIT ?= phpunit
 PHP_HEADER := bindings/php/src/doku_php.h
 PHP_ENV = DOKU_LIBRARY=$(abspath $(CLIB))/libdoku.so DOKU_BIN=$(abspath target/debug/doku)
 
-.PHONY: sandbox-bin php-header php-header-check php-test bench-php
+.PHONY: sandbox-bin php-header php-header-check php-test php-memcheck bench-php
 
 # target/debug/doku, whose `doku sandbox` the PHP and C packaging tests start.
 sandbox-bin:
@@ -34,9 +37,15 @@ php-header-check:
 	    echo "$(PHP_HEADER) has preprocessor lines, which FFI::cdef cannot parse"; exit 1; fi; \
 	  echo "$(PHP_HEADER) is up to date"
 
-php-test: lib sandbox-bin
+php-test: lib sandbox-bin php-memcheck
 	@scripts/install-deps.sh apt
 	$(PHP_ENV) $(PHP) -d ffi.enable=1 "$$(command -v $(PHPUNIT))" -c bindings/php/phpunit.xml
+
+# A double free or a use after free does not always crash; valgrind reports it. About
+# 15 s: the classes that call libdoku in the PHPUnit process, run once (the script says which).
+php-memcheck: lib sandbox-bin
+	@scripts/install-deps.sh apt
+	$(PHP_ENV) PHP=$(PHP) PHPUNIT="$$(command -v $(PHPUNIT))" bindings/php/tests/memcheck.sh
 
 bench-php: lib
 	@scripts/install-deps.sh apt
@@ -44,6 +53,6 @@ bench-php: lib
 
 EXTRA_BENCHES += bench-php
 
-EXTRA_TESTS += php-header-check php-test
+EXTRA_TESTS += php-header-check php-memcheck php-test
 
 .DEFAULT_GOAL := $(doku_saved_goal)

@@ -112,14 +112,15 @@ impl OperationTable {
     /// [`OperationTable::check_request`] for a body already held as a value.
     pub fn check_value(&self, op: &Operation, value: &Value) -> Result<()> {
         match op.method {
-            Method::Get => {
-                if value.get("id").and_then(Value::as_str).is_none() {
+            Method::Get => match value.get("id").and_then(Value::as_str) {
+                Some(id) => crate::validate::check_status_id(id)?,
+                None => {
                     return Err(Error::invalid_input(
                         "id",
                         format!("{} takes {{\"id\": \"...\"}}", op.name),
-                    ));
+                    ))
                 }
-            }
+            },
             Method::Post => {
                 if let Some(schema) = &op.schema {
                     schema.validate(value)?;

@@ -248,9 +248,7 @@ impl Client {
 
     /// Check status by invoice number or original Request-Id (GET, signed without Digest).
     pub fn check_status(&self, id: &str, opts: &RequestOptions) -> Result<Response> {
-        if id.is_empty() {
-            return Err(Error::invalid_input("id", "id must not be empty"));
-        }
+        validate::check_status_id(id)?;
         let op = self.config.operations.get(channel::CHECK_STATUS)?;
         let path = op.path.replace("{id}", &channel::encode_path_segment(id));
         self.send(Method::Get, &path, None, opts)

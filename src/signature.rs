@@ -110,6 +110,21 @@ impl<'a> Component<'a> {
     /// line breaks (a value containing `\n` could forge a whole component line), a target
     /// that is not a path, and bodies over [`MAX_BODY_BYTES`]. Each error names the argument.
     pub fn check(&self) -> Result<()> {
+        self.check_fields(false)
+    }
+
+    /// [`Component::check`] plus the timestamp's shape: what we sign carries a DOKU
+    /// timestamp, `2020-08-11T08:45:42Z` (UTC, second precision, `Z`), exactly the rule the
+    /// client applies to a `timestamp` option ([`crate::clock::parse_timestamp`]). So
+    /// `doku_sign`, Python's `sign`, PHP's `Signature::sign` and the client refuse
+    /// `"not-a-time"` alike, naming `timestamp` (or `response_timestamp`). Verification
+    /// keeps to [`Component::check`]: what DOKU sends is judged by its signature, never
+    /// refused for the timestamp's formatting (freshness is a notification option).
+    pub fn check_for_signing(&self) -> Result<()> {
+        self.check_fields(true)
+    }
+
+    fn check_fields(&self, timestamp_shape: bool) -> Result<()> {
         let timestamp_name = match self.timestamp_kind {
             TimestampKind::Request => "timestamp",
             TimestampKind::Response => "response_timestamp",
@@ -120,6 +135,9 @@ impl<'a> Component<'a> {
             (timestamp_name, self.timestamp),
         ] {
             check_line_value(value, name)?;
+        }
+        if timestamp_shape {
+            crate::clock::parse_timestamp(self.timestamp, timestamp_name)?;
         }
         check_request_target(self.request_target, "request_target")?;
         if let Some(body) = self.body {
@@ -336,17 +354,32 @@ impl SigningKey {
 
     /// The `Signature` header value (`HMACSHA256=` + base64 MAC) for `component`.
     pub fn sign(&self, component: &Component<'_>) -> Result<String> {
+        component.check_for_signing()?;
+        Ok(self.header_value(component))
+    }
+
+    /// [`SigningKey::sign`] without the timestamp-shape rule of
+    /// [`Component::check_for_signing`] (every other check applies): for tests and
+    /// emulators that must play a client sending a malformed timestamp (the sandbox's
+    /// tests of its own `invalid_timestamp` answer). Real requests use `sign`.
+    #[doc(hidden)]
+    pub fn sign_any_timestamp(&self, component: &Component<'_>) -> Result<String> {
         component.check()?;
+        Ok(self.header_value(component))
+    }
+
+    /// `HMACSHA256=` + base64 MAC of a checked component.
+    fn header_value(&self, component: &Component<'_>) -> String {
         let mut out = Vec::with_capacity(SIGNATURE_PREFIX.len() + 44);
         out.extend_from_slice(SIGNATURE_PREFIX.as_bytes());
         out.extend_from_slice(&base64_32(&self.mac_bytes(component)));
-        Ok(String::from_utf8(out).expect("base64 is ASCII"))
+        String::from_utf8(out).expect("base64 is ASCII")
     }
 
     /// Like [`SigningKey::sign`] but writes into `out` (cleared first): no allocation when
     /// `out` already has room. Used by the C ABI.
     pub fn sign_into(&self, component: &Component<'_>, out: &mut Vec<u8>) -> Result<()> {
-        component.check()?;
+        component.check_for_signing()?;
         out.clear();
         out.extend_from_slice(SIGNATURE_PREFIX.as_bytes());
         out.extend_from_slice(&base64_32(&self.mac_bytes(component)));
@@ -489,9 +522,10 @@ mod tests {
     use crate::error::ErrorKind;
 
     const BODY: &[u8] = br#"{"a":1}"#;
+    const TS: &str = "2020-08-11T08:45:42Z";
 
     fn c(body: Option<&'static [u8]>) -> Component<'static> {
-        Component::request("C", "R", "2020-08-11T08:45:42Z", "/p", body)
+        Component::request("C", "R", TS, "/p", body)
     }
 
     #[test]
@@ -550,12 +584,12 @@ mod tests {
     #[test]
     fn line_breaks_in_values_are_refused() {
         let key = SigningKey::new(b"k").unwrap();
-        let forged = Component::request("C\nRequest-Id:X", "R", "T", "/p", None);
+        let forged = Component::request("C\nRequest-Id:X", "R", TS, "/p", None);
         let e = key.sign(&forged).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert_eq!(e.field(), Some("client_id"));
         let e = key
-            .sign(&Component::request("C", "R\r", "T", "/p", None))
+            .sign(&Component::request("C", "R\r", TS, "/p", None))
             .unwrap_err();
         assert_eq!(e.field(), Some("request_id"));
     }
@@ -565,7 +599,7 @@ mod tests {
         let key = SigningKey::new(b"k").unwrap();
         for t in ["https://api.doku.com/p", "p", "/p?x=1", ""] {
             let e = key
-                .sign(&Component::request("C", "R", "T", t, None))
+                .sign(&Component::request("C", "R", TS, t, None))
                 .unwrap_err();
             assert_eq!(e.field(), Some("request_target"), "{t}");
         }
@@ -580,7 +614,7 @@ mod tests {
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         let key = SigningKey::new(b"k").unwrap();
         let e = key
-            .sign(&Component::request("C", "R", "T", "/p", Some(&big)))
+            .sign(&Component::request("C", "R", TS, "/p", Some(&big)))
             .unwrap_err();
         assert_eq!(e.field(), Some("body"));
     }
@@ -590,5 +624,46 @@ mod tests {
         let key = SigningKey::new(b"super-secret").unwrap();
         assert!(!format!("{key:?}").contains("super"));
         assert!(!format!("{:?}", c(Some(BODY))).contains("Client-Id"));
+    }
+
+    #[test]
+    fn what_is_signed_carries_a_doku_timestamp_and_what_is_verified_is_judged_by_its_mac() {
+        let key = SigningKey::new(b"k").unwrap();
+        for (bad, kind) in [
+            ("not-a-time", TimestampKind::Request),
+            ("2020-08-11T08:45:42.123Z", TimestampKind::Request),
+            ("2020-08-11T08:45:42+07:00", TimestampKind::Response),
+            ("2020-02-30T08:45:42Z", TimestampKind::Response),
+        ] {
+            let c = Component {
+                timestamp: bad,
+                timestamp_kind: kind,
+                ..c(None)
+            };
+            let want = match kind {
+                TimestampKind::Request => "timestamp",
+                TimestampKind::Response => "response_timestamp",
+            };
+            for e in [
+                key.sign(&c).unwrap_err(),
+                key.sign_into(&c, &mut Vec::new()).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+                assert_eq!(e.field(), Some(want), "{bad}");
+            }
+            // The same rule as the client's `timestamp` option.
+            assert_eq!(
+                crate::clock::parse_timestamp(bad, want)
+                    .unwrap_err()
+                    .field(),
+                Some(want)
+            );
+            // The escape hatch for emulating a malformed client signs it, and it verifies.
+            let sig = key.sign_any_timestamp(&c).unwrap();
+            key.verify(&c, &sig).unwrap();
+            // Verification does not refuse the formatting: the MAC decides.
+            let e = key.verify(&c, "HMACSHA256=AAAA").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::SignatureMismatch, "{bad}");
+        }
     }
 }

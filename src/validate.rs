@@ -279,7 +279,7 @@ impl Schema {
 /// ambiguity is a defect). The error names the key, its path, line and column. One pass:
 /// the value is built and the keys are checked as the text is read.
 pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
-    crate::signature::check_body_size(body)?;
+    check_json_size(body, what)?;
     parse_strict(body).map_err(|e| match e {
         StrictError::Syntax(e) => syntax_error(body, what, &e),
         StrictError::Repeated(r) => {
@@ -292,8 +292,26 @@ pub fn parse_json(body: &[u8], what: &str) -> Result<Value> {
 /// a repeated key keeps its last value instead of failing, so an authentic notification
 /// is never refused for its formatting.
 pub fn parse_received_json(body: &[u8], what: &str) -> Result<Value> {
-    crate::signature::check_body_size(body)?;
+    check_json_size(body, what)?;
     serde_json::from_slice(body).map_err(|e| syntax_error(body, what, &e))
+}
+
+/// The 1 MiB limit ([`crate::signature::MAX_BODY_BYTES`]) on a JSON argument. A body (a
+/// request body, `what` = `request` or `body`) is named `body`, as every body over the
+/// limit is; any other argument (`options`, `headers_json`, `options_json`, `inquiry`,
+/// `answer_json`) is named by `what`, so the caller learns which argument was too large.
+fn check_json_size(json: &[u8], what: &str) -> Result<()> {
+    if what == "request" || what == "body" {
+        return crate::signature::check_body_size(json);
+    }
+    let max = crate::signature::MAX_BODY_BYTES;
+    if json.len() > max {
+        return Err(Error::invalid_input(
+            what,
+            format!("{what} is {} bytes; the limit is {max} bytes", json.len()),
+        ));
+    }
+    Ok(())
 }
 
 /// Why [`parse_strict`] refused a text.
@@ -707,7 +725,8 @@ fn check_value(path: &str, v: &Value, rule: Rule) -> Result<()> {
             let Some(s) = v.as_str() else {
                 return fail(path, "a string", v);
             };
-            check_len(path, s, max)
+            check_len(path, s, max)?;
+            check_no_control(path, s)
         }
         Rule::Int { min, max_digits } => check_int(path, v, min, max_digits),
         Rule::Decimal {
@@ -740,6 +759,7 @@ fn check_value(path: &str, v: &Value, rule: Rule) -> Result<()> {
             let Some(s) = v.as_str() else {
                 return fail(path, "a URL string", v);
             };
+            check_no_control(path, s)?;
             if url_host_and_path(s).is_none() {
                 return Err(Error::validation(
                     path,
@@ -784,6 +804,51 @@ pub fn url_host_and_path(url: &str) -> Option<(&str, &str)> {
     let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
     let path = &tail[..path_end];
     Some((host, if path.is_empty() { "/" } else { path }))
+}
+
+/// The seeds allow "alphabetic, numeric, special chars" in their text fields; a control
+/// character is none of those **(our decision, issue 14)**. A NUL or a line break in an
+/// invoice number or a customer name breaks merchants' databases and the stores' printed
+/// receipts, so every text field refuses the C0 controls (U+0000 to U+001F, tab and line
+/// breaks included), DEL (U+007F) and the C1 controls (U+0080 to U+009F): Unicode's `Cc`
+/// category, [`char::is_control`]. The message names the field and the character's code
+/// point, never the value.
+fn check_no_control(path: &str, s: &str) -> Result<()> {
+    match s.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(Error::validation(
+            path,
+            format!(
+                "{path} must not contain a control character (found U+{:04X})",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
+/// The longest id check status takes: an invoice number (at most 64 characters) or an
+/// original Request-Id (at most [`crate::client::MAX_REQUEST_ID_CHARS`], 128).
+pub const MAX_STATUS_ID_CHARS: usize = crate::client::MAX_REQUEST_ID_CHARS;
+
+/// The rule for check status's id, wherever it is given (`Client::check_status`, the
+/// `{"id": ...}` of `call("check_status", ...)`, `doku_validate`): 1 to
+/// [`MAX_STATUS_ID_CHARS`] characters. A longer id can name no order, and sending it would
+/// only fail at the transport ("URI too long"), which reads as "retry" when it is the
+/// caller's input that is wrong. An `invalid_input` error naming `id`.
+pub fn check_status_id(id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::invalid_input("id", "id must not be empty"));
+    }
+    if id.len() > MAX_STATUS_ID_CHARS * 4 || id.chars().count() > MAX_STATUS_ID_CHARS {
+        return Err(Error::invalid_input(
+            "id",
+            format!(
+                "id is {} bytes long; an invoice number or Request-Id has at most {MAX_STATUS_ID_CHARS} characters",
+                id.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_len(path: &str, s: &str, max: usize) -> Result<()> {
@@ -1002,6 +1067,75 @@ mod tests {
                 "{msg}"
             );
             assert_eq!(msg.matches(" at line ").count(), 1, "{msg}");
+        }
+    }
+
+    #[test]
+    fn text_fields_refuse_every_control_character_and_keep_the_rest() {
+        let body = |name: &str| {
+            serde_json::json!({
+                "order": {"invoice_number": "INV-1", "amount": 150000},
+                "online_to_offline_info": {"reusable_status": false},
+                "customer": {"name": name},
+            })
+        };
+        let controls = (0u32..=0x1f)
+            .chain(0x7f..=0x9f)
+            .map(|c| char::from_u32(c).unwrap());
+        for c in controls {
+            let e = Schema::AlfaPaymentCode
+                .validate(&body(&format!("Taufik{c}Ismail")))
+                .unwrap_err();
+            assert_eq!(e.field(), Some("customer.name"), "U+{:04X}", u32::from(c));
+            assert!(e.message().contains(&format!("U+{:04X}", u32::from(c))));
+        }
+        for fine in [
+            "Dewi Lestari \u{2014} Toko Ku\u{e9}",
+            "a\u{a0}b",
+            "~!@#$%^&*()_+{}|:<>?",
+        ] {
+            Schema::AlfaPaymentCode.validate(&body(fine)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_status_id_is_an_invoice_number_or_a_request_id_in_length() {
+        check_status_id(&"I".repeat(MAX_STATUS_ID_CHARS)).unwrap();
+        check_status_id(&"\u{e9}".repeat(MAX_STATUS_ID_CHARS)).unwrap();
+        for bad in [
+            String::new(),
+            "I".repeat(129),
+            "\u{e9}".repeat(129),
+            "I".repeat(10 << 20),
+        ] {
+            let e = check_status_id(&bad).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.field()),
+                (crate::error::ErrorKind::InvalidInput, Some("id"))
+            );
+        }
+    }
+
+    #[test]
+    fn json_arguments_over_the_limit_are_named_by_their_argument() {
+        let big = format!(
+            "{{\"a\":\"{}\"}}",
+            "x".repeat(crate::signature::MAX_BODY_BYTES)
+        );
+        for (what, field) in [
+            ("request", "body"),
+            ("body", "body"),
+            ("options", "options"),
+            ("headers_json", "headers_json"),
+            ("options_json", "options_json"),
+        ] {
+            let e = parse_json(big.as_bytes(), what).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.field()),
+                (crate::error::ErrorKind::InvalidInput, Some(field))
+            );
+            let e = parse_received_json(big.as_bytes(), what).unwrap_err();
+            assert_eq!(e.field(), Some(field));
         }
     }
 }

@@ -7,6 +7,7 @@ namespace Doku\Direct;
 use Doku\Direct\Exception\ApiException;
 use Doku\Direct\Exception\ConfigException;
 use Doku\Direct\Exception\DokuException;
+use Doku\Direct\Exception\InvalidInputException;
 use Doku\Direct\Exception\TimeoutException;
 use Doku\Direct\Exception\ValidationException;
 use Doku\Direct\Internal\Json;
@@ -27,6 +28,18 @@ use FFI\CData;
  * `$options`: `['request_id' => ..., 'timestamp' => ...]` (both optional). Retries always
  * reuse the same Request-Id.
  *
+ * Every method encodes its arguments first and takes the handle last, right before the C
+ * call: encoding may run user code (`\JsonSerializable`), which may close this client.
+ *
+ * Lifetime: the native handle is freed exactly once, by {@see close()} (idempotent) or when
+ * the object is destroyed, whichever comes first. After close() every call throws an
+ * InvalidInputException (`field` `client`, code `Status::ERR_NULL_ARGUMENT`, what C answers
+ * for a NULL client). A Client cannot be cloned, serialized, unserialized or constructed
+ * twice (InvalidInputException, `Status::ERR_INVALID_INPUT`): each would copy, lose or
+ * replace the one handle. The configuration, with its secret key, is not kept in PHP:
+ * `var_dump($client)` shows only whether it is open, and the constructor's argument is
+ * `#[\SensitiveParameter]`, so no stack trace shows it (PHP 8.2+).
+ *
  * @throws ValidationException a field rule is broken (nothing sent; `field` is the path)
  * @throws ApiException DOKU answered with an error status
  * @throws TimeoutException outcome unknown: check status, or retry with the same request_id
@@ -34,34 +47,102 @@ use FFI\CData;
  */
 final class Client
 {
-    private CData $handle;
+    /** The `doku_client *`; null before construction and after close(). */
+    private ?CData $handle = null;
+    private bool $closed = false;
 
     /**
      * @param array<string, mixed> $config `client_id`, `secret_key`, `environment`
      *   (`sandbox`|`production`) or `base_url`, and optionally `connect_timeout_ms`,
      *   `timeout_ms`, `retries`, `retry_backoff_ms`, `proxy`, `response_signature`
-     *   (`require`|`if_present`|`off`), `paths` (per-operation path overrides).
+     *   (`require`|`if_present`|`off`), `paths` (per-operation path overrides). Values are
+     *   scalars, arrays or `\stdClass`.
      * @throws ConfigException an unusable or unknown key (`field` names it)
+     * @throws InvalidInputException the constructor was already run on this object
      */
-    public function __construct(array $config)
+    public function __construct(#[\SensitiveParameter] array $config)
     {
-        $ffi = Native::ffi();
+        if ($this->handle !== null || $this->closed) {
+            throw new InvalidInputException(
+                'Client::__construct() was already called on this client; create a new Client instead',
+                field: 'client',
+            );
+        }
+        $ffi = Native::$ffi ?? Native::ffi();
         $json = Json::encode($config, 'config');
         $handle = $ffi->new('doku_client *');
         Native::call($ffi->doku_client_new($json, FFI::addr($handle)));
         $this->handle = $handle;
     }
 
-    public function __destruct()
+    /**
+     * Frees the native client (its connection pool) now. Idempotent: a second close() does
+     * nothing. Any later call on this client throws an InvalidInputException.
+     */
+    public function close(): void
     {
-        if (isset($this->handle)) {
-            Native::ffi()->doku_client_free($this->handle);
+        $this->closed = true;
+        $handle = $this->handle;
+        if ($handle === null) {
+            return;
         }
+        $this->handle = null; // cleared before the free: no path can free it twice
+        (Native::$ffi ?? Native::ffi())->doku_client_free($handle);
     }
 
-    /** A handle is freed once: a client cannot be copied. */
-    private function __clone()
+    /** True after close() (or on an object that was never constructed). */
+    public function isClosed(): bool
     {
+        return $this->handle === null;
+    }
+
+    /** Frees the handle unless close() already did. */
+    public function __destruct()
+    {
+        $this->close();
+    }
+
+    /** A handle is freed once: a client cannot be copied. The copy owns nothing. */
+    public function __clone()
+    {
+        $this->handle = null;
+        $this->closed = true;
+        throw new InvalidInputException('a Client cannot be cloned: share the one instance (it is safe to reuse)', field: 'client');
+    }
+
+    /** @return never */
+    public function __serialize(): array
+    {
+        throw new InvalidInputException('a Client cannot be serialized: create one per process from your configuration', field: 'client');
+    }
+
+    /** @param array<mixed> $data */
+    public function __unserialize(array $data): void
+    {
+        $this->closed = true;
+        throw new InvalidInputException('a Client cannot be unserialized: create one with new Client($config)', field: 'client');
+    }
+
+    /** @param array<mixed> $properties */
+    public static function __set_state(array $properties): never
+    {
+        throw new InvalidInputException('a Client cannot be restored from var_export(): create one with new Client($config)', field: 'client');
+    }
+
+    /** @return array{closed: bool} never the configuration (it is not kept in PHP) */
+    public function __debugInfo(): array
+    {
+        return ['closed' => $this->handle === null];
+    }
+
+    /** The open handle, or the package's exception for a closed (or never built) client. */
+    private function handle(): CData
+    {
+        return $this->handle ?? throw new InvalidInputException(
+            'this Client is closed (close() was called, or it was never constructed); create a new Client',
+            field: 'client',
+            status: Status::ERR_NULL_ARGUMENT,
+        );
     }
 
     /**
@@ -74,12 +155,9 @@ final class Client
     public function alfaPaymentCode(array|string $request, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
-        return Json::decode(Native::callString($ffi->doku_alfa_payment_code(
-            $this->handle,
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_alfa_payment_code($this->handle(), $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -92,12 +170,9 @@ final class Client
     public function indomaretPaymentCode(array|string $request, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
-        return Json::decode(Native::callString($ffi->doku_indomaret_payment_code(
-            $this->handle,
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_indomaret_payment_code($this->handle(), $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -110,12 +185,9 @@ final class Client
     public function indodanaGenerateOrder(array|string $request, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
-        return Json::decode(Native::callString($ffi->doku_indodana_generate_order(
-            $this->handle,
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_indodana_generate_order($this->handle(), $json, $opts, Native::$outAddr)));
     }
 
     /**
@@ -128,12 +200,8 @@ final class Client
     {
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($id, 'id');
-        return Json::decode(Native::callString($ffi->doku_check_status(
-            $this->handle,
-            $id,
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_check_status($this->handle(), $id, $opts, Native::$outAddr)));
     }
 
     /**
@@ -148,36 +216,28 @@ final class Client
     {
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($operation, 'operation');
-        return Json::decode(Native::callString($ffi->doku_client_call(
-            $this->handle,
-            $operation,
-            Json::encode($request, 'request'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = Json::encode($request, 'request');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_client_call($this->handle(), $operation, $json, $opts, Native::$outAddr)));
     }
 
     /**
      * A signed request to any Non-SNAP path, not validated against field rules: `GET` with
      * a null body, or `POST` with a body (array or raw JSON).
      *
-     * @param array<string, mixed>|object|string|null $body
+     * @param array<string, mixed>|string|null $body an array, or a string of raw JSON; any
+     *   other value (an object, a Closure, a Generator, a number) is refused
      * @param array<string, string> $options
      * @return array<string, mixed>
      */
-    public function request(string $method, string $path, array|object|string|null $body = null, array $options = []): array
+    public function request(string $method, string $path, mixed $body = null, array $options = []): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($method, 'method');
         Json::text($path, 'path');
-        return Json::decode(Native::callString($ffi->doku_request(
-            $this->handle,
-            $method,
-            $path,
-            $body === null ? null : Json::encode($body, 'body'),
-            Json::options($options),
-            Native::$outAddr,
-        )));
+        $json = $body === null ? null : Json::encode($body, 'body');
+        $opts = Json::options($options);
+        return Json::decode(Native::callString($ffi->doku_request($this->handle(), $method, $path, $json, $opts, Native::$outAddr)));
     }
 
     /**

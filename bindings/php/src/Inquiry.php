@@ -34,11 +34,11 @@ final class Inquiry
      * @throws DokuException
      */
     public static function verify(
-        array $headers,
+        #[\SensitiveParameter] array $headers,
         string $rawBody,
         string $path,
         string $clientId,
-        string $secretKey,
+        #[\SensitiveParameter] string $secretKey,
         array $options = [],
     ): array {
         $ffi = Native::$ffi ?? Native::ffi();
@@ -64,7 +64,7 @@ final class Inquiry
      *   and this body string (see send())
      * @throws DokuException
      */
-    public static function reply(array|string $inquiry, array $answer, string $path, string $secretKey): array
+    public static function reply(array|string $inquiry, array $answer, string $path, #[\SensitiveParameter] string $secretKey): array
     {
         $ffi = Native::$ffi ?? Native::ffi();
         Json::text($path, 'path');

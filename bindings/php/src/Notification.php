@@ -37,11 +37,11 @@ final class Notification
      * @throws InvalidInputException a required header is missing, the body is not a notification
      */
     public static function verify(
-        array $headers,
+        #[\SensitiveParameter] array $headers,
         string $rawBody,
         string $path,
         string $clientId,
-        string $secretKey,
+        #[\SensitiveParameter] string $secretKey,
         array $options = [],
     ): array {
         $ffi = Native::$ffi ?? Native::ffi();
@@ -66,7 +66,7 @@ final class Notification
      * @return array<string, mixed>
      * @throws DokuException
      */
-    public static function fromGlobals(string $path, string $clientId, string $secretKey, array $options = []): array
+    public static function fromGlobals(string $path, string $clientId, #[\SensitiveParameter] string $secretKey, array $options = []): array
     {
         return self::verify(self::requestHeaders(), (string) file_get_contents('php://input'), $path, $clientId, $secretKey, $options);
     }
@@ -104,30 +104,49 @@ final class Notification
 
     /**
      * Headers as libdoku's JSON array of `[name, value]` pairs, so repeated headers survive
-     * (libdoku refuses a duplicated signed header).
+     * (libdoku refuses a duplicated signed header). Three shapes are read: `['Name' =>
+     * 'value']`, `['Name' => ['value', ...]]` (a repeated header) and a list of `[name,
+     * value]` pairs. Names and values must be strings: an int, array, object, resource,
+     * bool or null value is refused with an InvalidInputException naming the header
+     * (`headers.Signature`), never turned into "Array" or "Resource id #5".
      *
      * @param array<mixed> $headers
      * @internal
      */
-    public static function headersJson(array $headers): string
+    public static function headersJson(#[\SensitiveParameter] array $headers): string
     {
         $pairs = [];
         foreach ($headers as $name => $value) {
-            if (is_int($name) && is_array($value) && count($value) === 2 && array_is_list($value)) {
-                $pairs[] = [(string) $value[0], (string) $value[1]]; // already a pair
-            } elseif (is_array($value)) {
-                foreach ($value as $v) {
-                    $pairs[] = [(string) $name, (string) $v];
+            if (is_int($name)) {
+                if (!is_array($value) || count($value) !== 2 || !array_is_list($value) || !is_string($value[0])) {
+                    throw new InvalidInputException(
+                        "headers[{$name}] must be a [name, value] pair of strings (or use the header name as the key)",
+                        field: 'headers',
+                    );
                 }
+                [$name, $value] = $value;
+                $values = [$value]; // a pair holds one value
             } else {
-                $pairs[] = [(string) $name, (string) $value];
+                $values = is_array($value) ? $value : [$value];
+            }
+            foreach ($values as $v) {
+                if (!is_string($v)) {
+                    throw new InvalidInputException(
+                        "headers.{$name} must be a string (got " . get_debug_type($v) . ')',
+                        field: "headers.{$name}",
+                    );
+                }
+                $pairs[] = [$name, $v];
             }
         }
-        return Json::encode($pairs === [] ? new \stdClass() : $pairs, 'headers');
+        // Headers are bytes as received, and any header may come (a proxy's, a client's):
+        // bytes that are not UTF-8 become U+FFFD instead of refusing the notification. A
+        // signed header altered so can only fail its signature check.
+        return $pairs === [] ? '{}' : Json::encodeData($pairs, 'headers', JSON_INVALID_UTF8_SUBSTITUTE);
     }
 
     /** @internal */
-    public static function text(string $path, string $clientId, string $secretKey): void
+    public static function text(string $path, string $clientId, #[\SensitiveParameter] string $secretKey): void
     {
         Json::text($path, 'path');
         Json::text($clientId, 'client_id');

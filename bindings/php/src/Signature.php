@@ -14,6 +14,11 @@ use Doku\Direct\Internal\Native;
  * `$body` is the exact bytes sent or received (a string), or null for a GET request (no
  * Digest line); `''` is an empty POST body. Sign the bytes you send and verify the bytes
  * you received: a re-encoded array has other bytes, so another Digest.
+ *
+ * `$secretKey` and `$signature` are `#[\SensitiveParameter]`: with
+ * `zend.exception_ignore_args=0` a stack trace shows them as `SensitiveParameterValue`
+ * (PHP 8.2+). The timestamp must be DOKU's, `2020-08-11T08:45:42Z`, as the client requires
+ * (libdoku's rule); verification judges any timestamp by the signature alone.
  */
 final class Signature
 {
@@ -28,11 +33,11 @@ final class Signature
         string $timestamp,
         string $requestTarget,
         ?string $body,
-        string $secretKey,
+        #[\SensitiveParameter] string $secretKey,
     ): string {
         $ffi = Native::$ffi ?? Native::ffi();
         if (str_contains($clientId . $requestId . $timestamp . $requestTarget . $secretKey, "\0")) {
-            self::nul($clientId, $requestId, $timestamp, $requestTarget, $secretKey, 'timestamp');
+            self::nul($clientId, $requestId, $timestamp, $requestTarget, $secretKey, '', 'timestamp');
         }
         return Native::callString($ffi->doku_sign(
             $clientId,
@@ -58,12 +63,12 @@ final class Signature
         string $timestamp,
         string $requestTarget,
         ?string $body,
-        string $secretKey,
-        string $signature,
+        #[\SensitiveParameter] string $secretKey,
+        #[\SensitiveParameter] string $signature,
     ): bool {
         $ffi = Native::$ffi ?? Native::ffi();
         if (str_contains($clientId . $requestId . $timestamp . $requestTarget . $secretKey . $signature, "\0")) {
-            self::nul($clientId, $requestId, $timestamp, $requestTarget, $secretKey . $signature, 'timestamp');
+            self::nul($clientId, $requestId, $timestamp, $requestTarget, $secretKey, $signature, 'timestamp');
         }
         $status = $ffi->doku_verify(
             $clientId,
@@ -95,11 +100,11 @@ final class Signature
         string $responseTimestamp,
         string $requestTarget,
         ?string $body,
-        string $secretKey,
+        #[\SensitiveParameter] string $secretKey,
     ): string {
         $ffi = Native::$ffi ?? Native::ffi();
         if (str_contains($clientId . $requestId . $responseTimestamp . $requestTarget . $secretKey, "\0")) {
-            self::nul($clientId, $requestId, $responseTimestamp, $requestTarget, $secretKey, 'response_timestamp');
+            self::nul($clientId, $requestId, $responseTimestamp, $requestTarget, $secretKey, '', 'response_timestamp');
         }
         return Native::callString($ffi->doku_sign_response(
             $clientId,
@@ -124,12 +129,12 @@ final class Signature
         string $responseTimestamp,
         string $requestTarget,
         ?string $body,
-        string $secretKey,
-        string $signature,
+        #[\SensitiveParameter] string $secretKey,
+        #[\SensitiveParameter] string $signature,
     ): bool {
         $ffi = Native::$ffi ?? Native::ffi();
         if (str_contains($clientId . $requestId . $responseTimestamp . $requestTarget . $secretKey . $signature, "\0")) {
-            self::nul($clientId, $requestId, $responseTimestamp, $requestTarget, $secretKey . $signature, 'response_timestamp');
+            self::nul($clientId, $requestId, $responseTimestamp, $requestTarget, $secretKey, $signature, 'response_timestamp');
         }
         $status = $ffi->doku_verify_response(
             $clientId,
@@ -152,11 +157,21 @@ final class Signature
      * Names the text argument holding a NUL byte (C would see it truncated). The callers
      * check the joined text first, so the fast path is one scan and no call.
      */
-    private static function nul(string $a, string $b, string $c, string $d, string $e, string $ts): void
-    {
-        foreach (['client_id' => $a, 'request_id' => $b, $ts => $c, 'request_target' => $d, 'secret_key or signature' => $e] as $field => $v) {
-            Json::text($v, $field);
-        }
+    private static function nul(
+        string $clientId,
+        string $requestId,
+        string $timestamp,
+        string $requestTarget,
+        #[\SensitiveParameter] string $secretKey,
+        #[\SensitiveParameter] string $signature,
+        string $timestampName,
+    ): void {
+        Json::text($clientId, 'client_id');
+        Json::text($requestId, 'request_id');
+        Json::text($timestamp, $timestampName);
+        Json::text($requestTarget, 'request_target');
+        Json::text($secretKey, 'secret_key');
+        Json::text($signature, 'signature');
     }
 
     private function __construct()

@@ -17,6 +17,8 @@ use PHPUnit\Framework\TestCase;
  * C and Python suites run the same table: the same input gives the same outcome, error kind
  * and field on every surface. Signature::verify answers a mismatch with false (the PHP API's
  * convention), so there the kind is checked without a field.
+ *
+ * @group memcheck
  */
 final class CasesTest extends TestCase
 {

@@ -12,7 +12,11 @@ use Doku\Direct\Tests\Support\Http;
 use Doku\Direct\Tests\Support\Sandbox;
 use PHPUnit\Framework\TestCase;
 
-/** Every client operation through real sockets against a `doku sandbox` subprocess. */
+/**
+ * Every client operation through real sockets against a `doku sandbox` subprocess.
+ *
+ * @group memcheck
+ */
 final class ClientSandboxTest extends TestCase
 {
     private static Sandbox $sandbox;

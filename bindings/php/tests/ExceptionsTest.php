@@ -26,6 +26,8 @@ use PHPUnit\Framework\TestCase;
  * Every exception type, each from a real trigger (PanicException has none: libdoku has no
  * panic to provoke, so its mapping is checked from last-error JSON), with the fields of
  * libdoku's last-error JSON.
+ *
+ * @group memcheck
  */
 final class ExceptionsTest extends TestCase
 {
@@ -102,20 +104,20 @@ final class ExceptionsTest extends TestCase
     public function testNulBytesAreRefusedBeforeReachingC(): void
     {
         // C would see "C" and sign a component the caller did not mean.
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => Signature::sign("C\0evil", 'R', '2020-08-11T08:45:42Z', '/x', null, 'SK'));
         $this->assertSame('client_id', $e->field);
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => self::client()->checkStatus("INV-1\0/../x"));
         $this->assertSame('id', $e->field);
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => Notification::verify([], '{}', "/n\0", 'C', 'S'));
         $this->assertSame('path', $e->field);
     }
 
     public function testUnencodableArraysAreInvalidInput(): void
     {
-        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', 0,
+        $e = $this->expectThrown(InvalidInputException::class, 'invalid_input', Status::ERR_INVALID_INPUT,
             fn () => Client::validate('alfa_payment_code', ['customer' => ['name' => "bad \xC3("]]));
         $this->assertSame('request', $e->field);
     }

@@ -11,7 +11,11 @@ use Doku\Direct\Notification;
 use Doku\Direct\Signature;
 use PHPUnit\Framework\TestCase;
 
-/** Notifications and DIPC inquiries, signed here as DOKU signs them. */
+/**
+ * Notifications and DIPC inquiries, signed here as DOKU signs them.
+ *
+ * @group memcheck
+ */
 final class NotificationTest extends TestCase
 {
     private const CLIENT_ID = 'MCH-0001-10791114622547';
@@ -42,6 +46,16 @@ final class NotificationTest extends TestCase
             'Signature' => Signature::sign(self::CLIENT_ID, $rid, $ts, $path, $body, self::SECRET),
             'Content-Type' => 'application/json',
         ];
+    }
+
+    /** A header that is not UTF-8 (a proxy's, a browser's) does not make a notification unreadable. */
+    public function testHeaderBytesThatAreNotUtf8(): void
+    {
+        $h = self::headers(self::BODY, self::NOTIFY_PATH) + ['X-Forwarded-Note' => "caf\xE9"];
+        $this->assertSame('notify-1', Notification::verify($h, self::BODY, self::NOTIFY_PATH, self::CLIENT_ID, self::SECRET)['request_id']);
+        $h['Request-Id'] = "notify-1\xE9"; // a signed header: substituted, so it no longer verifies
+        $this->expectException(SignatureException::class);
+        Notification::verify($h, self::BODY, self::NOTIFY_PATH, self::CLIENT_ID, self::SECRET);
     }
 
     public function testVerifiesAndParses(): void

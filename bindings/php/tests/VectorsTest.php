@@ -12,6 +12,8 @@ use PHPUnit\Framework\TestCase;
 /**
  * The signature vectors (tests/data/vectors.json), which also drive the Rust, C and Python suites:
  * every case signs to its signature and verifies, and every must_not_verify entry fails.
+ *
+ * @group memcheck
  */
 final class VectorsTest extends TestCase
 {

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace Doku\Direct\Exception;
 
+use Doku\Direct\Status;
+
 /**
  * DOKU answered with an error status. `httpStatus`, `requestId` and the raw `body` say
  * what DOKU said; {@see errorBody()} decodes it.
@@ -11,6 +13,8 @@ namespace Doku\Direct\Exception;
 class ApiException extends DokuException
 {
     public const KIND = 'api';
+    /** The C status (`getCode()`) when none is given: `Status::ERR_API`. */
+    public const STATUS = Status::ERR_API;
 
     /** The HTTP status DOKU answered with. */
     public function getStatus(): ?int

@@ -4,17 +4,40 @@ declare(strict_types=1);
 
 namespace Doku\Direct\Exception;
 
+use Doku\Direct\Status;
+
 /**
  * The root of every exception this package throws. Carries the fields of libdoku's
  * last-error JSON: `kind` (a stable snake_case name), the message, `field` (the argument or
  * JSON path at fault), and for DOKU's answers `httpStatus`, `requestId` and `body`. The
- * exception code is the C status (`Doku\Direct\Status`). Messages never contain a secret
- * key, a signature or a signing component.
+ * exception code is the C status (`Doku\Direct\Status`), for errors libdoku reports and
+ * for those the PHP layer raises itself (a NUL byte in an argument, a value JSON cannot
+ * encode, a library that cannot be loaded): `getCode()` is never `Status::OK`. Messages
+ * never contain a secret key, a signature or a signing component.
  */
 class DokuException extends \RuntimeException
 {
     /** The error kind this class stands for (libdoku's `kind`). */
     public const KIND = 'unknown';
+    /**
+     * The C status (`getCode()`) when none is given. Each subclass names its own; the root
+     * is only thrown for a kind this version does not know, which is a library surprise.
+     */
+    public const STATUS = Status::ERR_PANIC;
+
+    /**
+     * libdoku names a JSON argument by its C parameter (`headers_json`); PHP's arguments are
+     * the ones the caller wrote (`$headers`). Only whole names are mapped.
+     */
+    private const PHP_ARGUMENTS = [
+        'config_json' => 'config',
+        'request_json' => 'request',
+        'body_json' => 'body',
+        'headers_json' => 'headers',
+        'options_json' => 'options',
+        'inquiry_json' => 'inquiry',
+        'answer_json' => 'answer',
+    ];
 
     /** Which class each libdoku kind is thrown as. New kinds fall back to DokuException. */
     private const CLASSES = [
@@ -38,10 +61,10 @@ class DokuException extends \RuntimeException
         public readonly ?int $httpStatus = null,
         public readonly ?string $requestId = null,
         public readonly ?string $body = null,
-        int $status = 0,
+        ?int $status = null,
         ?\Throwable $previous = null,
     ) {
-        parent::__construct($message, $status, $previous);
+        parent::__construct($message, $status ?? static::STATUS, $previous);
         $this->kind = $kind ?? static::KIND;
     }
 
@@ -56,10 +79,11 @@ class DokuException extends \RuntimeException
         $kind = is_string($error['kind'] ?? null) ? $error['kind'] : 'unknown';
         $class = self::CLASSES[$kind] ?? self::class;
         $str = static fn (string $k): ?string => is_scalar($error[$k] ?? null) ? (string) $error[$k] : null;
+        $field = $str('field');
         return new $class(
             $str('message') ?? "doku: call failed with status {$status}",
             $kind,
-            $str('field'),
+            $field === null ? null : (self::PHP_ARGUMENTS[$field] ?? $field),
             is_int($error['http_status'] ?? null) ? $error['http_status'] : null,
             $str('request_id'),
             $str('body'),
