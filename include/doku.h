@@ -327,6 +327,23 @@ doku_status doku_inquiry_reply(const char *inquiry_json,
                                char **out_reply_json);
 
 /*
+ Builds a payment notification exactly as DOKU would send it, for your own tests: post
+ it to your notification handler and check what it does. `request_json` is
+ `{"channel": "alfa" | "indomaret" | "indodana", "client_id": "...", "path": "/your/
+ notification/path", "status": "SUCCESS" | "FAILED", "invoice_number": "...",
+ "amount": N}` (`status`, `invoice_number` and `amount` are optional: SUCCESS, a fresh
+ `INV-TEST-...`, 10000). On success `*out_json` receives `{"headers": {"Client-Id",
+ "Request-Id", "Request-Timestamp", "Signature", "Content-Type"}, "body": "..."}`, which
+ `doku_notification_verify` accepts; free it with `doku_string_free`.
+
+ # Safety
+ Strings are NULL or valid NUL-terminated; `out_json` is NULL or writable.
+ */
+doku_status doku_test_notification(const char *request_json,
+                                   const char *secret_key,
+                                   char **out_json);
+
+/*
  Signs a request component and writes the `Signature` header value
  (`HMACSHA256=<base64>`) to `*out_signature`.
 

@@ -210,8 +210,16 @@ impl Config {
         // The same parser as request bodies: line and column on a syntax error, and a
         // repeated key refused (`"secret_key": "a", "secret_key": "b"` would otherwise let
         // the last value win silently). The error names the key, never its value.
-        crate::signature::check_body_size(json.as_bytes())
-            .map_err(|e| Error::config("config", e.message()))?;
+        if json.len() > crate::signature::MAX_BODY_BYTES {
+            return Err(Error::config(
+                "config",
+                format!(
+                    "the configuration is {} bytes; at most {} are accepted",
+                    json.len(),
+                    crate::signature::MAX_BODY_BYTES
+                ),
+            ));
+        }
         let v = match crate::validate::parse_strict(json.as_bytes()) {
             Ok(v) => v,
             Err(crate::validate::StrictError::Repeated(r)) => {

@@ -45,11 +45,41 @@ fn bad_values_are_refused_by_name() {
     let clock = FixedClock(1_790_000_000);
     let base = TestNotification::new(NotificationChannel::Alfa, "MCH-TEST", PATH);
     let cases: Vec<(TestNotification, &str)> = vec![
-        (TestNotification { status: "PAID".into(), ..base.clone() }, "status"),
-        (TestNotification { amount: 0, ..base.clone() }, "amount"),
-        (TestNotification { invoice_number: Some("".into()), ..base.clone() }, "invoice_number"),
-        (TestNotification { path: "https://shop/notify".into(), ..base.clone() }, "path"),
-        (TestNotification { client_id: "".into(), ..base.clone() }, "client_id"),
+        (
+            TestNotification {
+                status: "PAID".into(),
+                ..base.clone()
+            },
+            "status",
+        ),
+        (
+            TestNotification {
+                amount: 0,
+                ..base.clone()
+            },
+            "amount",
+        ),
+        (
+            TestNotification {
+                invoice_number: Some("".into()),
+                ..base.clone()
+            },
+            "invoice_number",
+        ),
+        (
+            TestNotification {
+                path: "https://shop/notify".into(),
+                ..base.clone()
+            },
+            "path",
+        ),
+        (
+            TestNotification {
+                client_id: "".into(),
+                ..base.clone()
+            },
+            "client_id",
+        ),
     ];
     for (t, field) in cases {
         let e = signed_test_notification(&t, &key, &clock, &UuidV4).unwrap_err();
@@ -63,5 +93,8 @@ fn bad_values_are_refused_by_name() {
         r#"{"channel":"Indodana","client_id":"C","path":"/n","status":"FAILED","amount":5}"#,
     )
     .unwrap();
-    assert_eq!((t.channel, t.status.as_str(), t.amount), (NotificationChannel::Indodana, "FAILED", 5));
+    assert_eq!(
+        (t.channel, t.status.as_str(), t.amount),
+        (NotificationChannel::Indodana, "FAILED", 5)
+    );
 }

@@ -21,6 +21,7 @@ __all__ = [
     "verify_notification",
     "verify_inquiry",
     "inquiry_reply",
+    "test_notification",
     "_test_panic",
     "Client",
     "CallHandle",
@@ -88,6 +89,7 @@ def verify_inquiry(
     tolerance_secs: Optional[int] = None,
     previous_secret_keys: Optional[Sequence[Union[str, bytes]]] = None,
 ) -> Inquiry: ...
+def test_notification(request_json: str, secret_key: Union[str, bytes]) -> Dict[str, Any]: ...
 def inquiry_reply(
     inquiry: Inquiry,
     *,

@@ -42,12 +42,22 @@ unique across them).
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional, TypedDict
 
 from . import Client, _native
+from .errors import InvalidInputError
 
-__all__ = ["sandbox", "Sandbox", "NotificationAttempt", "CLIENT_ID", "SECRET_KEY"]
+__all__ = [
+    "sandbox",
+    "Sandbox",
+    "NotificationAttempt",
+    "SignedNotification",
+    "signed_notification",
+    "CLIENT_ID",
+    "SECRET_KEY",
+]
 
 #: Client-Id of the sandbox's default merchant.
 CLIENT_ID: str = _native.SANDBOX_CLIENT_ID
@@ -192,3 +202,47 @@ def sandbox(
         yield sb
     finally:
         sb.close()
+
+
+class SignedNotification(TypedDict):
+    """A notification exactly as DOKU would send it: post ``body`` with ``headers``."""
+
+    headers: Dict[str, str]
+    body: bytes
+
+
+def signed_notification(
+    channel: str,
+    *,
+    client_id: str,
+    secret_key: str,
+    path: str = "/payments/notifications",
+    status: str = "SUCCESS",
+    invoice_number: Optional[str] = None,
+    amount: Optional[int] = None,
+) -> SignedNotification:
+    """A payment notification of ``channel`` (``"alfa"``, ``"indomaret"``,
+    ``"indodana"``) signed as DOKU signs it, for your handler's tests::
+
+        n = signed_notification("alfa", client_id=CID, secret_key=SK, invoice_number="INV-1")
+        response = test_client.post("/payments/notifications", content=n["body"],
+                                    headers=n["headers"])
+
+    ``path`` is your Notification URL's path (what the signature covers). ``status`` is
+    ``SUCCESS`` or ``FAILED``; the invoice number defaults to a fresh ``INV-TEST-...`` and
+    the amount to 10000. Bad values raise :class:`doku_direct.InvalidInputError`.
+    """
+    request: Dict[str, Any] = {
+        "channel": channel,
+        "client_id": client_id,
+        "path": path,
+        "status": status,
+        "invoice_number": invoice_number,
+        "amount": amount,
+    }
+    try:
+        request_json = json.dumps({k: v for k, v in request.items() if v is not None})
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"cannot encode the notification request: {e}", field="request") from None
+    signed = _native.test_notification(request_json, secret_key)
+    return {"headers": dict(signed["headers"]), "body": signed["body"].encode()}

@@ -47,6 +47,7 @@ mod server;
 mod state;
 mod sync;
 mod time;
+pub mod trigger;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -248,7 +248,7 @@ impl Transaction {
                 reusable: self.reusable,
                 paid_at: payment.map(|p| [agent.as_str(), policy::AGENT_STORE_ID, &p.agent_trx_id]),
             }),
-            paylater: (!ch.is_o2o()).then(|| PaylaterOrder {
+            paylater: (!ch.is_o2o()).then_some(PaylaterOrder {
                 merchant_unique_reference: self.merchant_unique_reference.as_deref(),
                 indodana_order_id: self.indodana_order_id.as_deref(),
                 created_unix: self.created_unix,

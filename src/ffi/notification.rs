@@ -5,8 +5,9 @@ use std::ffi::c_char;
 use serde_json::Value;
 
 use super::{arg_body, arg_out, arg_str, doku_status, guard, opt_str, write_string};
-use crate::clock::SystemClock;
+use crate::clock::{SystemClock, UuidV4};
 use crate::notification::{self, Inquiry, InquiryAnswer, VerifyExtras, VerifyOptions};
+use crate::notification_body::{signed_test_notification, TestNotification};
 use crate::signature::Keys;
 use crate::signature::SigningKey;
 use crate::validate;
@@ -205,5 +206,43 @@ pub unsafe extern "C" fn doku_inquiry_reply(
         )?;
         // SAFETY: checked non-NULL above.
         unsafe { write_string(out_reply_json, reply.to_json().to_string().into_bytes()) }
+    })
+}
+
+/// Builds a payment notification exactly as DOKU would send it, for your own tests: post
+/// it to your notification handler and check what it does. `request_json` is
+/// `{"channel": "alfa" | "indomaret" | "indodana", "client_id": "...", "path": "/your/
+/// notification/path", "status": "SUCCESS" | "FAILED", "invoice_number": "...",
+/// "amount": N}` (`status`, `invoice_number` and `amount` are optional: SUCCESS, a fresh
+/// `INV-TEST-...`, 10000). On success `*out_json` receives `{"headers": {"Client-Id",
+/// "Request-Id", "Request-Timestamp", "Signature", "Content-Type"}, "body": "..."}`, which
+/// `doku_notification_verify` accepts; free it with `doku_string_free`.
+///
+/// # Safety
+/// Strings are NULL or valid NUL-terminated; `out_json` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn doku_test_notification(
+    request_json: *const c_char,
+    secret_key: *const c_char,
+    out_json: *mut *mut c_char,
+) -> doku_status {
+    guard(|| {
+        arg_out(out_json, "out_json")?;
+        // SAFETY: caller's contract.
+        let (request, secret) = unsafe {
+            (
+                arg_str(request_json, "request_json")?,
+                arg_str(secret_key, "secret_key")?,
+            )
+        };
+        let t = TestNotification::from_json(request)?;
+        let signed = signed_test_notification(
+            &t,
+            &SigningKey::new(secret.as_bytes())?,
+            &SystemClock,
+            &UuidV4,
+        )?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_string(out_json, signed.to_json().to_string().into_bytes()) }
     })
 }

@@ -1476,6 +1476,52 @@ static void test_rotation_and_skew(void)
     }
 }
 
+/* doku_test_notification: what it builds verifies with doku_notification_verify. */
+static void test_test_notification(void)
+{
+    g_test = "test_notification";
+    char *out = NULL;
+    if (!expect_ok(doku_test_notification("{\"channel\":\"indomaret\",\"client_id\":\"MCH-C-TEST\","
+                                          "\"path\":\"/payments/notifications\",\"status\":\"FAILED\","
+                                          "\"invoice_number\":\"INV-C-TRIGGER\",\"amount\":42000}",
+                                          NOTIFY_SECRET, &out),
+                   "doku_test_notification(indomaret)"))
+        return;
+    char *body = json_string_value(out, "body");
+    const char *h = strstr(out, "\"headers\":{");
+    const char *end = h ? strchr(h, '}') : NULL;
+    if (CHECK(body && h && end, "body and headers in %s", out)) {
+        h += strlen("\"headers\":");
+        char *headers = strndup(h, (size_t)(end - h) + 1);
+        char *n = NULL;
+        if (expect_ok(doku_notification_verify(headers, body, strlen(body), "/payments/notifications",
+                                               "MCH-C-TEST", NOTIFY_SECRET, NULL, &n),
+                      "the test notification verifies")) {
+            CHECK(json_has_string(n, "invoice_number", "INV-C-TRIGGER"), "invoice: %s", n);
+            CHECK(json_has_string(n, "status", "FAILED"), "status: %s", n);
+            CHECK(json_has_raw(n, "amount", "42000"), "amount: %s", n);
+            CHECK(json_has_string(n, "channel_id", "ONLINE_TO_OFFLINE_INDOMARET"), "channel: %s", n);
+            doku_string_free(n);
+        }
+        free(headers);
+    }
+    free(body);
+    doku_string_free(out);
+
+    out = SENTINEL;
+    expect_status(doku_test_notification("{\"channel\":\"ovo\",\"client_id\":\"C\",\"path\":\"/n\"}",
+                                         NOTIFY_SECRET, &out),
+                  DOKU_ERR_INVALID_INPUT, "channel", "an unknown channel");
+    expect_status(doku_test_notification("{\"channel\":\"alfa\",\"client_id\":\"C\",\"path\":\"/n\","
+                                         "\"amount\":0}",
+                                         NOTIFY_SECRET, &out),
+                  DOKU_ERR_INVALID_INPUT, "amount", "amount 0");
+    expect_status(doku_test_notification("{\"channel\":\"alfa\",\"client_id\":\"C\",\"path\":\"/n\"}",
+                                         NULL, &out),
+                  DOKU_ERR_NULL_ARGUMENT, "secret_key", "secret_key = NULL");
+    CHECK(out == SENTINEL, "out untouched on errors");
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* (11) Direct Inquiry round trip                                                       */
 /* ------------------------------------------------------------------------------------ */
@@ -1762,6 +1808,7 @@ int main(void)
     test_last_error();
     test_notification();
     test_rotation_and_skew();
+    test_test_notification();
     test_inquiry();
     test_threads();
     test_table();

@@ -82,3 +82,21 @@ def test_a_refused_timestamp_is_explained(sb: Sandbox) -> None:
     assert "timestamp_out_of_window" in e.value.message
     # This machine's clock agrees with the sandbox's: the advice says to look elsewhere.
     assert "Your clock agrees with DOKU's" in e.value.message
+
+
+def test_a_signed_test_notification_verifies_in_every_channel() -> None:
+    from doku_direct.testing import signed_notification
+
+    for channel in ("alfa", "indomaret", "indodana"):
+        n = signed_notification(
+            channel, client_id="MCH-PY-T", secret_key=NEW, status="FAILED",
+            invoice_number="INV-PY-T", amount=7000,
+        )
+        got = doku_direct.verify_notification(
+            n["headers"], n["body"], NOTIFICATION_PATH, "MCH-PY-T", NEW
+        )
+        assert got["status"] == "FAILED" and got["invoice_number"] == "INV-PY-T"
+        assert got["amount"] == 7000
+    with pytest.raises(doku_direct.InvalidInputError) as e:
+        signed_notification("ovo", client_id="C", secret_key=NEW)
+    assert e.value.field == "channel"

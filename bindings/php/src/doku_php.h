@@ -38,6 +38,8 @@ doku_status doku_inquiry_verify(const char *headers_json, const char *body, size
 
 doku_status doku_inquiry_reply(const char *inquiry_json, const char *answer_json, const char *inquiry_path, const char *secret_key, char **out_reply_json);
 
+doku_status doku_test_notification(const char *request_json, const char *secret_key, char **out_json);
+
 doku_status doku_sign(const char *client_id, const char *request_id, const char *timestamp, const char *request_target, const char *body, size_t body_len, const char *secret_key, char **out_signature);
 
 doku_status doku_verify(const char *client_id, const char *request_id, const char *timestamp, const char *request_target, const char *body, size_t body_len, const char *secret_key, const char *signature);

@@ -232,6 +232,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(notification::verify_notification, m)?)?;
     m.add_function(wrap_pyfunction!(notification::verify_inquiry, m)?)?;
     m.add_function(wrap_pyfunction!(notification::inquiry_reply, m)?)?;
+    m.add_function(wrap_pyfunction!(notification::test_notification, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::CallHandle>()?;

@@ -297,3 +297,25 @@ pub(super) fn inquiry_reply<'py>(
     })?;
     to_py(py, &reply.to_json())
 }
+
+/// A payment notification exactly as DOKU would send it (for tests): `request_json` as
+/// `doku::notification_body::TestNotification::from_json` reads it. Returns
+/// `{"headers": {...}, "body": "..."}`.
+#[pyfunction]
+pub(super) fn test_notification<'py>(
+    py: Python<'py>,
+    request_json: &Bound<'py, PyAny>,
+    secret_key: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let signed = guard(py, || {
+        let request = arg_str(request_json, "request_json")?;
+        let t = doku::notification_body::TestNotification::from_json(&request)?;
+        Ok(doku::notification_body::signed_test_notification(
+            &t,
+            &sign_key(secret_key)?,
+            &SystemClock,
+            &doku::UuidV4,
+        )?)
+    })?;
+    to_py(py, &signed.to_json())
+}

@@ -16,6 +16,8 @@ USAGE:
   doku sandbox [--port N] [--merchant ID:SECRET:NOTIFY_URL]...   (doku sandbox --help)
   doku sandbox pay INVOICE|CODE [--status FAILED] [--url URL]
   doku sandbox list | notifications [--url URL]
+  doku trigger notification --to URL --channel alfa|indomaret|indodana --client-id ID
+                            [--status SUCCESS|FAILED] [--invoice INV --amount N] [--path P]
   doku demo
 
 COMPONENT-OPTIONS:
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         },
         "sandbox" => doku_sandbox::cli::sandbox_main(rest),
         "demo" => doku_sandbox::demo::demo_main(rest),
+        "trigger" => doku_sandbox::trigger::trigger_main(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
