@@ -32,6 +32,7 @@ help:
 	@echo "make python-test        pip install . into .venv, pytest, mypy --strict, stubtest"
 	@echo "make php-test           the PHPUnit suite (FFI) against libdoku and doku sandbox"
 	@echo "make c-packaging-test   make install into a temp PREFIX, pkg-config, the thread test"
+	@echo "make browser-test       the sandbox dashboard in headless Chromium (screenshot in target/)"
 	@echo "make lib                libdoku.so and libdoku.a in $(CLIB)"
 	@echo "make install            libdoku, doku.h and doku.pc into PREFIX (default /usr/local)"
 	@echo "make header             regenerate include/doku.h (and php-header for the PHP one)"

@@ -11,7 +11,8 @@
 PYTHON ?= python3
 PY_VENV := .venv
 PY := $(PY_VENV)/bin/python
-PY_TOOLS := maturin==1.16.0 pytest==9.2.0 mypy==2.4.1
+# fastapi + httpx: the README's FastAPI app runs under FastAPI's TestClient.
+PY_TOOLS := maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 fastapi==0.165.0 httpx==0.28.1
 PIP := $(PY) -m pip --disable-pip-version-check
 
 .PHONY: python-venv python-install python-clippy python-test bench-python

@@ -20,7 +20,7 @@ import logging as _logging
 import math
 from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, Generic, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _native
 from ._native import (
@@ -34,13 +34,19 @@ from ._native import (
     verify_response,
 )
 from ._types import (
+    AlfaPaymentCodeRequest,
     HeaderItems,
     Headers,
+    IndodanaGenerateOrderRequest,
+    IndodanaOrderAnswer,
+    IndomaretPaymentCodeRequest,
     Inquiry,
     InquiryReply,
     JsonBody,
     Notification,
+    PaymentCodeAnswer,
     RawBody,
+    StatusAnswer,
 )
 from .errors import (
     ApiError,
@@ -71,6 +77,12 @@ __all__ = [
     "Notification",
     "Inquiry",
     "InquiryReply",
+    "AlfaPaymentCodeRequest",
+    "IndomaretPaymentCodeRequest",
+    "IndodanaGenerateOrderRequest",
+    "PaymentCodeAnswer",
+    "IndodanaOrderAnswer",
+    "StatusAnswer",
     "Headers",
     "HeaderItems",
     "JsonBody",
@@ -95,8 +107,12 @@ __version__: str = _native.__version__
 MAX_BODY_BYTES: int = _native.MAX_BODY_BYTES
 
 
+#: The type of a response's body: a TypedDict per operation (see ``_types``).
+Body = TypeVar("Body")
+
+
 @dataclass(frozen=True)
-class Response:
+class Response(Generic[Body]):
     """A successful DOKU answer (2xx, or a 409 replay of the original answer)."""
 
     #: The HTTP status (200, or 409 for a replay).
@@ -111,7 +127,7 @@ class Response:
     #: True when DOKU's response signature was present and verified.
     signature_verified: bool
     #: The parsed JSON body (a ``dict`` for every DOKU answer); integers are ``int``.
-    body: Any
+    body: Body
     #: Which key verified the signature: 0 for ``secret_key``, 1 for the first of
     #: ``previous_secret_keys``, ...; None when it was not verified.
     key_index: Optional[int] = None
@@ -223,22 +239,34 @@ class Client:
         return f"doku_direct.Client(client_id={self.client_id!r}, base_url={self.base_url!r})"
 
     def alfa_payment_code(
-        self, body: JsonBody, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+        self,
+        body: Union[AlfaPaymentCodeRequest, JsonBody],
+        *,
+        request_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Response[PaymentCodeAnswer]:
         """Alfa Group payment code (Alfamart, Alfamidi, Dan+Dan)."""
         return self.call("alfa_payment_code", body, request_id=request_id, timestamp=timestamp)
 
     def indomaret_payment_code(
-        self, body: JsonBody, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+        self,
+        body: Union[IndomaretPaymentCodeRequest, JsonBody],
+        *,
+        request_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Response[PaymentCodeAnswer]:
         """Indomaret payment code."""
         return self.call(
             "indomaret_payment_code", body, request_id=request_id, timestamp=timestamp
         )
 
     def indodana_generate_order(
-        self, body: JsonBody, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+        self,
+        body: Union[IndodanaGenerateOrderRequest, JsonBody],
+        *,
+        request_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Response[IndodanaOrderAnswer]:
         """Indodana paylater order."""
         return self.call(
             "indodana_generate_order", body, request_id=request_id, timestamp=timestamp
@@ -246,7 +274,7 @@ class Client:
 
     def check_status(
         self, id: str, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+    ) -> Response[StatusAnswer]:
         """Check status by invoice number or by the original Request-Id (a signed GET).
         ``body["transaction"]["status"]`` is PENDING, SUCCESS, FAILED or EXPIRED."""
         return Response(*self._native.check_status(id, request_id, timestamp))
@@ -258,7 +286,7 @@ class Client:
         *,
         request_id: Optional[str] = None,
         timestamp: Optional[str] = None,
-    ) -> Response:
+    ) -> Response[Any]:
         """Calls a POST operation by name (``alfa_payment_code``, ``indomaret_payment_code``,
         ``indodana_generate_order``). The body is checked against DOKU's field rules first
         (:class:`ValidationError` names the field); a ``dict`` is serialised once, and
@@ -275,7 +303,7 @@ class Client:
         *,
         request_id: Optional[str] = None,
         timestamp: Optional[str] = None,
-    ) -> Response:
+    ) -> Response[Any]:
         """A signed request to any Non-SNAP path (other virtual accounts, e-wallets,
         checkout): ``method`` is ``"GET"`` (no body) or ``"POST"`` (a JSON body, not checked
         against field rules)."""

@@ -19,10 +19,18 @@ not ended, and ``await client.aclose()`` (or leaving ``async with``) waits for t
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional, Set, Tuple
+from typing import Any, Callable, Optional, Set, Tuple, Union
 
 from . import _native
-from ._types import JsonBody
+from ._types import (
+    AlfaPaymentCodeRequest,
+    IndodanaGenerateOrderRequest,
+    IndodanaOrderAnswer,
+    IndomaretPaymentCodeRequest,
+    JsonBody,
+    PaymentCodeAnswer,
+    StatusAnswer,
+)
 
 # Imported from the package at the end of its __init__ (no cycle at import time).
 from . import Client, Response
@@ -75,22 +83,34 @@ class AsyncClient:
             await asyncio.wait(set(self._pending))
 
     async def alfa_payment_code(
-        self, body: JsonBody, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+        self,
+        body: Union[AlfaPaymentCodeRequest, JsonBody],
+        *,
+        request_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Response[PaymentCodeAnswer]:
         """Alfa Group payment code (Alfamart, Alfamidi, Dan+Dan)."""
         return await self.call("alfa_payment_code", body, request_id=request_id, timestamp=timestamp)
 
     async def indomaret_payment_code(
-        self, body: JsonBody, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+        self,
+        body: Union[IndomaretPaymentCodeRequest, JsonBody],
+        *,
+        request_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Response[PaymentCodeAnswer]:
         """Indomaret payment code."""
         return await self.call(
             "indomaret_payment_code", body, request_id=request_id, timestamp=timestamp
         )
 
     async def indodana_generate_order(
-        self, body: JsonBody, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+        self,
+        body: Union[IndodanaGenerateOrderRequest, JsonBody],
+        *,
+        request_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Response[IndodanaOrderAnswer]:
         """Indodana paylater order."""
         return await self.call(
             "indodana_generate_order", body, request_id=request_id, timestamp=timestamp
@@ -98,7 +118,7 @@ class AsyncClient:
 
     async def check_status(
         self, id: str, *, request_id: Optional[str] = None, timestamp: Optional[str] = None
-    ) -> Response:
+    ) -> Response[StatusAnswer]:
         """As :meth:`Client.check_status`."""
         native = self._client._native
         return await self._run(
@@ -112,7 +132,7 @@ class AsyncClient:
         *,
         request_id: Optional[str] = None,
         timestamp: Optional[str] = None,
-    ) -> Response:
+    ) -> Response[Any]:
         """As :meth:`Client.call`."""
         native = self._client._native
         return await self._run(
@@ -127,14 +147,14 @@ class AsyncClient:
         *,
         request_id: Optional[str] = None,
         timestamp: Optional[str] = None,
-    ) -> Response:
+    ) -> Response[Any]:
         """As :meth:`Client.request`."""
         native = self._client._native
         return await self._run(
             lambda done: native.request_async(method, path, body, request_id, timestamp, done)
         )
 
-    async def _run(self, start: Callable[[_Done], _native.CallHandle]) -> Response:
+    async def _run(self, start: Callable[[_Done], _native.CallHandle]) -> Response[Any]:
         loop = asyncio.get_running_loop()
         finished: "asyncio.Future[Tuple[bool, Any]]" = loop.create_future()
 

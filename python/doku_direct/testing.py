@@ -87,6 +87,10 @@ class NotificationAttempt(TypedDict):
     delivered: bool
     #: True when another attempt is scheduled.
     will_retry: bool
+    #: From sending to your endpoint's answer (or the failure), in milliseconds.
+    latency_ms: Optional[int]
+    #: The first bytes of your endpoint's answer, as text (control characters replaced).
+    answer: Optional[str]
 
 
 class Sandbox:

@@ -52,13 +52,14 @@ class NeverAnswers:
 
 
 def test_many_concurrent_creates_from_one_loop(sb: Sandbox) -> None:
-    async def main() -> List[doku_direct.Response]:
+    async def main() -> List[doku_direct.Response[doku_direct.PaymentCodeAnswer]]:
         async with doku_direct.AsyncClient(
             sb.client_id, sb.secret_key, base_url=sb.base_url, retries=0
         ) as client:
-            return await asyncio.gather(
+            done: List[doku_direct.Response[doku_direct.PaymentCodeAnswer]] = await asyncio.gather(
                 *(client.alfa_payment_code(alfa_body(invoice("AS"))) for _ in range(100))
             )
+            return done
 
     responses = asyncio.run(main())
     codes = {r.body["online_to_offline_info"]["payment_code"] for r in responses}

@@ -72,8 +72,8 @@ def swap(code: str, replacements: Dict[str, str]) -> str:
 
 def test_every_readme_python_block_compiles_and_is_run_below() -> None:
     blocks = python_blocks()
-    markers = ['"MCH-0001-..."', "except doku_direct.ValidationError", "# Flask", "# Django",
-               "from doku_direct.testing import sandbox"]
+    markers = ['client = doku_direct.Client("MCH-0001-..."', "except doku_direct.ValidationError", "# Flask",
+               "# Django", "# FastAPI, complete", "from doku_direct.testing import sandbox"]
     assert len(blocks) == len(markers), "a new README Python block needs a test here"
     for i, code in enumerate(blocks):
         compile(code, f"README.md python block {i + 1}", "exec")
@@ -81,7 +81,7 @@ def test_every_readme_python_block_compiles_and_is_run_below() -> None:
 
 
 def run_quickstart(sb: Sandbox) -> Dict[str, Any]:
-    code = swap(block('"MCH-0001-..."'), {
+    code = swap(block('client = doku_direct.Client("MCH-0001-..."'), {
         '"MCH-0001-..."': repr(sb.client_id),
         'os.environ["DOKU_SECRET_KEY"]': repr(sb.secret_key),
         'environment="sandbox"': f"base_url={sb.base_url!r}",
@@ -302,3 +302,29 @@ def test_pytest_recipe_runs_under_pytest(
     n = got[0].notification if got else None
     assert n is not None, "the recipe's sandbox delivered its notification here"
     assert n["invoice_number"] == "INV-1"
+
+
+def test_the_complete_fastapi_app_runs_with_real_fastapi(sb: Sandbox) -> None:
+    from fastapi.testclient import TestClient
+
+    code = swap(block("# FastAPI, complete"), {
+        '"MCH-0001-..."': repr(sb.client_id),
+        'os.environ["DOKU_SECRET_KEY"]': repr(sb.secret_key),
+        'environment="sandbox"': f"base_url={sb.base_url!r}",
+    })
+    ns: Dict[str, Any] = {}
+    exec(compile(code, "README.md FastAPI app", "exec"), ns)
+    with TestClient(ns["app"]) as http:
+        created = http.post("/checkout/INV-FASTAPI-1")
+        assert created.status_code == 200, created.text
+        assert created.json()["payment_code"].isdigit()
+        # DOKU's notification for that payment, signed as DOKU signs it.
+        n = doku_direct.testing.signed_notification(
+            "alfa", client_id=sb.client_id, secret_key=sb.secret_key,
+            invoice_number="INV-FASTAPI-1", amount=150000,
+        )
+        assert http.post(NOTIFICATION_PATH, content=n["body"], headers=n["headers"]).status_code == 200
+        assert ns["paid"] == {"INV-FASTAPI-1"}
+        forged = http.post(NOTIFICATION_PATH, content=tampered(n["body"]), headers=n["headers"])
+        assert forged.status_code == 401
+        assert ns["paid"] == {"INV-FASTAPI-1"}

@@ -53,7 +53,7 @@ def create_payment_code(client: doku_direct.Client, invoice: str) -> str:
         code: Optional[int] = e.status
         raw: Optional[str] = e.body
         raise RuntimeError(f"{code}: {raw}") from e
-    assert_type(r, doku_direct.Response)
+    assert_type(r, doku_direct.Response[doku_direct.PaymentCodeAnswer])
     assert_type(r.status, int)
     assert_type(r.replay, bool)
     assert_type(r.signature_verified, bool)
@@ -62,7 +62,7 @@ def create_payment_code(client: doku_direct.Client, invoice: str) -> str:
     return code_value
 
 
-def other_calls(client: doku_direct.Client) -> List[doku_direct.Response]:
+def other_calls(client: doku_direct.Client) -> List[doku_direct.Response[Any]]:
     indodana = client.indodana_generate_order(
         {"order": {"line_items": [{"price": Decimal("50000.00")}]}}, timestamp="2026-01-01T00:00:00Z"
     )
@@ -141,3 +141,37 @@ def build_client() -> doku_direct.Client:
         response_signature="require",
         paths={"alfa_payment_code": "/alfa-virtual-account/v2/payment-code"},
     )
+
+
+def typed_bodies_and_answers(client: doku_direct.Client) -> str:
+    # A request body written as the TypedDict: mypy checks its keys and value types.
+    body: doku_direct.AlfaPaymentCodeRequest = {
+        "order": {"invoice_number": "INV-1", "amount": 150000},
+        "online_to_offline_info": {"reusable_status": False, "expired_time": 60},
+        "customer": {"name": "Taufik"},
+        "alfa_info": {"receipt": {"footer_message": "Thank you"}},
+    }
+    created = client.alfa_payment_code(body)
+    assert_type(created, doku_direct.Response[doku_direct.PaymentCodeAnswer])
+    code = created.body["online_to_offline_info"]["payment_code"]
+    assert_type(code, str)
+    status = client.check_status("INV-1").body["transaction"]["status"]
+    assert_type(status, str)
+    order = client.indodana_generate_order(b"{}").body["payment"]["url"]
+    assert_type(order, str)
+    assert_type(client.call("alfa_payment_code", body).body, Any)
+    return code
+
+
+async def typed_async(client: doku_direct.AsyncClient) -> Optional[int]:
+    created = await client.indomaret_payment_code(
+        {
+            "order": {"invoice_number": "INV-2", "amount": "150000"},
+            "online_to_offline_info": {"reusable_status": "false"},
+            "customer": {"name": "Dewi"},
+            "indomaret_info": {"receipt": {"description": "Order INV-2"}},
+        }
+    )
+    assert_type(created.body["online_to_offline_info"]["how_to_pay_page"], str)
+    assert_type(created.key_index, Optional[int])
+    return client.clock_skew()
