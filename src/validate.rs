@@ -74,8 +74,9 @@ const fn opt(path: &'static str, rule: Rule) -> FieldRule {
     }
 }
 
-/// Rules shared by both convenience-store (O2O) channels.
-const O2O_COMMON: &[FieldRule] = &[
+/// The order of a convenience-store (O2O) payment code, and of the merchant's reply to a
+/// Direct Inquiry about one.
+const O2O_ORDER: &[FieldRule] = &[
     req("order", Rule::Object),
     req("order.invoice_number", Rule::Str { max: 64 }),
     req(
@@ -85,6 +86,10 @@ const O2O_COMMON: &[FieldRule] = &[
             max_digits: 12,
         },
     ),
+];
+
+/// Rules shared by both convenience-store (O2O) channels, besides [`O2O_ORDER`].
+const O2O_COMMON: &[FieldRule] = &[
     req("online_to_offline_info", Rule::Object),
     req("online_to_offline_info.reusable_status", Rule::BoolLike),
     opt("online_to_offline_info.info", Rule::Str { max: 32 }),
@@ -207,18 +212,9 @@ const INDODANA_BASE: &[FieldRule] = &[
     opt("additional_info.override_notification_url", Rule::HttpUrl),
 ];
 
-/// The merchant's reply to a Direct Inquiry: its order carries the same invoice number
-/// and amount rules as a payment code request (no amount of 0, no 2^64 - 1).
+/// The merchant's reply to a Direct Inquiry, besides its order (which follows
+/// [`O2O_ORDER`], as a payment code request: no amount of 0, no 2^64 - 1).
 pub const INQUIRY_REPLY: &[FieldRule] = &[
-    req("order", Rule::Object),
-    req("order.invoice_number", Rule::Str { max: 64 }),
-    req(
-        "order.amount",
-        Rule::Int {
-            min: 1,
-            max_digits: 12,
-        },
-    ),
     req("online_to_offline_inquiry", Rule::Object),
     req("online_to_offline_inquiry.status", Rule::Str { max: 32 }),
 ];
@@ -247,14 +243,19 @@ impl Schema {
         };
         match self {
             Schema::AlfaPaymentCode => {
+                apply(root, O2O_ORDER)?;
                 apply(root, O2O_COMMON)?;
                 apply(root, ALFA_PAYMENT_CODE)
             }
             Schema::IndomaretPaymentCode => {
+                apply(root, O2O_ORDER)?;
                 apply(root, O2O_COMMON)?;
                 apply(root, INDOMARET_PAYMENT_CODE)
             }
-            Schema::InquiryReply => apply(root, INQUIRY_REPLY),
+            Schema::InquiryReply => {
+                apply(root, O2O_ORDER)?;
+                apply(root, INQUIRY_REPLY)
+            }
             Schema::IndodanaGenerateOrder => {
                 apply(root, INDODANA_BASE)?;
                 for parent in ["billing_address", "shipping_address"] {

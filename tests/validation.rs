@@ -345,7 +345,7 @@ fn body_must_be_an_object() {
 }
 
 // ---------------------------------------------------------------------------------------
-// O2O_COMMON, through both Alfa and Indomaret.
+// O2O_ORDER and O2O_COMMON, through both Alfa and Indomaret.
 // ---------------------------------------------------------------------------------------
 
 #[test]

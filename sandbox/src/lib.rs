@@ -35,6 +35,7 @@ pub mod cli;
 mod dashboard;
 pub mod demo;
 mod errors;
+pub mod key_file;
 mod notify;
 mod pages;
 mod payment_code;

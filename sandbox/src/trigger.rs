@@ -84,14 +84,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     })?);
             }
             "--path" => path = Some(value()?),
-            "--secret-key-file" => {
-                let file = value()?;
-                let mut s = std::fs::read(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
-                while s.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    s.pop();
-                }
-                secret = Some(Zeroizing::new(s));
-            }
+            "--secret-key-file" => secret = Some(crate::key_file::read(&value()?)?),
             other => {
                 return Err(format!(
                     "unknown option {other:?} (see doku trigger --help)"

@@ -128,15 +128,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--get" => o.get = true,
             "--response" => o.response = true,
             "--secret-key" => o.secrets.push(value()?.into_bytes().into()),
-            "--secret-key-file" => {
-                let path = value()?;
-                let mut s = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-                // A key file normally ends with a newline that is not part of the key.
-                while s.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    s.pop();
-                }
-                o.secrets.push(s.into());
-            }
+            "--secret-key-file" => o.secrets.push(doku_sandbox::key_file::read(&value()?)?),
             "--signature" => o.signature = Some(value()?),
             other => return Err(format!("unknown option {other:?} (see doku --help)")),
         }
