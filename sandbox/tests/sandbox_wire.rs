@@ -390,11 +390,12 @@ impl RawReceiver {
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
             }
-            let _ =
-                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            // Record first: the test reads the heads once the sandbox has seen the answer.
             got.lock()
                 .unwrap()
                 .push(String::from_utf8_lossy(&buf).into_owned());
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         });
         RawReceiver { url, heads }
     }
