@@ -19,8 +19,13 @@ from support import Stalling
 
 CHILD = textwrap.dedent(
     """
+    import signal
     import sys
     import doku_direct
+
+    # As in a terminal: a runner started in the background may have SIGINT ignored,
+    # which its children inherit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     client = doku_direct.Client(
         "C", "S", base_url=sys.argv[1], timeout=600, deadline=1200, retries=0
