@@ -139,7 +139,7 @@ final class Notification
      *
      * @internal
      */
-    public static function streamBody(ServerRequestInterface $request): string
+    public static function streamBody(#[\SensitiveParameter] ServerRequestInterface $request): string
     {
         try {
             $stream = $request->getBody();
