@@ -273,6 +273,14 @@ final class RotationSkewPsr7Test extends TestCase
         $inquiry = Inquiry::fromRequest($request, self::INQUIRY_PATH, self::CLIENT_ID, self::NEW);
         $this->assertSame('8888800000000077', $inquiry['payment_code']);
         $this->assertSame(0, $inquiry['key_index']);
+        $old = self::psr7(self::signedWith(self::OLD, self::INQUIRY_BODY, self::INQUIRY_PATH), self::INQUIRY_BODY);
+        $this->assertSame(1, Inquiry::fromRequest($old, self::INQUIRY_PATH, self::CLIENT_ID, self::NEW, ['previous_secret_keys' => [self::OLD]])['key_index']);
+        $this->thrown(SignatureException::class, Status::ERR_SIGNATURE_MISMATCH, 'signature',
+            fn () => Inquiry::fromRequest($old, self::INQUIRY_PATH, self::CLIENT_ID, self::NEW));
+        $this->thrown(SignatureException::class, Status::ERR_SIGNATURE_MISMATCH, 'signature',
+            fn () => Inquiry::fromRequest($request, self::PATH, self::CLIENT_ID, self::NEW));
+        $this->thrown(InvalidInputException::class, Status::ERR_INVALID_INPUT, 'path',
+            fn () => Inquiry::fromRequest($request, "/payments/inquiry\0", self::CLIENT_ID, self::NEW));
     }
 
     // ---- Testing::signedNotification ---------------------------------------------------------
