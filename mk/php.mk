@@ -4,7 +4,8 @@
 #   make php-header         regenerates bindings/php/src/doku_php.h (cbindgen-php.toml)
 #   make php-header-check   fails when it is stale or has a preprocessor line
 #   make php-test           PHPUnit (Debian's phpunit) against libdoku and `doku sandbox`,
-#                           after php-memcheck
+#                           after php-memcheck; Notification::fromRequest is tested with
+#                           Debian's php-nyholm-psr7 (install-deps.sh apt installs it)
 #   make php-memcheck       the FFI tests (PHPUnit group `memcheck`) once under valgrind:
 #                           no memory error, no leak through libdoku (tests/memcheck.sh)
 #   make bench-php          FFI sign vs PHP's hash_hmac (part of `make bench`)

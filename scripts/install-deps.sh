@@ -22,6 +22,9 @@ for item in "${want[@]}"; do
       need_apt python3 python3
       need_apt php php-cli  # PHP binding: Debian 12's php8.2-common (a php-cli dependency) ships FFI
       need_apt phpunit phpunit
+      # PHP binding tests: Notification::fromRequest against a real PSR-7 implementation
+      [ -f /usr/share/php/Nyholm/Psr7/autoload.php ] || apt_pkgs+=(php-nyholm-psr7)
+      [ -f /usr/share/php/Psr/Http/Message/autoload.php ] || apt_pkgs+=(php-psr-http-message)
       ls /usr/lib/x86_64-linux-gnu/libtsan.so* /usr/lib/*/libtsan.so* >/dev/null 2>&1 || apt_pkgs+=(libtsan2)  # C thread test (gcc -fsanitize=thread)
       python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_pkgs+=(python3-venv)  # python3 -m venv needs ensurepip (Debian splits it out)
       [ -f /usr/include/openssl/hmac.h ] || apt_pkgs+=(libssl-dev)

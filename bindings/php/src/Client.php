@@ -22,8 +22,10 @@ use FFI\CData;
  * Requests are arrays (encoded once, then validated, signed and sent as exactly those
  * bytes) or strings of raw JSON (sent byte for byte). Every call returns
  * `['status' => 201, 'request_id' => ..., 'response_timestamp' => ..., 'replay' => false,
- *   'signature_verified' => true, 'body' => [...]]`; a 409 from DOKU is the original
- * response replayed, returned with `'replay' => true`.
+ *   'signature_verified' => true, 'key_index' => 0, 'body' => [...]]`; a 409 from DOKU is
+ * the original response replayed, returned with `'replay' => true`. `key_index` says which
+ * key verified DOKU's response signature (0: `secret_key`, 1: the first of
+ * `previous_secret_keys`, ...; null when the signature was not verified).
  *
  * `$options`: `['request_id' => ..., 'timestamp' => ...]` (both optional). Retries always
  * reuse the same Request-Id.
@@ -52,11 +54,18 @@ final class Client
     private bool $closed = false;
 
     /**
-     * @param array<string, mixed> $config `client_id`, `secret_key`, `environment`
-     *   (`sandbox`|`production`) or `base_url`, and optionally `connect_timeout_ms`,
-     *   `timeout_ms`, `retries`, `retry_backoff_ms`, `proxy`, `response_signature`
-     *   (`require`|`if_present`|`off`), `paths` (per-operation path overrides). Values are
-     *   scalars, arrays or `\stdClass`.
+     * @param array{client_id: string, secret_key: string, environment?: 'sandbox'|'production',
+     *   base_url?: string, connect_timeout_ms?: int, timeout_ms?: int, deadline_ms?: int,
+     *   retries?: int, retry_backoff_ms?: int, proxy?: string,
+     *   response_signature?: 'require'|'if_present'|'off', paths?: array<string, string>,
+     *   previous_secret_keys?: list<string>, correct_clock_skew?: bool} $config
+     *   `environment` or `base_url`; `deadline_ms` bounds a whole call, every attempt and
+     *   wait included (default 60000); `previous_secret_keys` (newest first) lets DOKU's
+     *   response signatures made with a key being rotated out verify (requests are always
+     *   signed with `secret_key`); `correct_clock_skew` signs with this machine's time
+     *   corrected by the skew measured from DOKU's answers (off by default; see
+     *   {@see clockSkew()}). libdoku checks every key. Values are scalars, arrays or
+     *   `\stdClass`.
      * @throws ConfigException an unusable or unknown key (`field` names it)
      * @throws InvalidInputException the constructor was already run on this object
      */
@@ -135,6 +144,24 @@ final class Client
         return ['closed' => $this->handle === null];
     }
 
+    /**
+     * How far DOKU's clock is ahead of this machine's, in seconds (negative: behind), as
+     * measured from the time headers (`Response-Timestamp`, `Date`) of this client's last
+     * answer; null until an answer carried a time. A request DOKU refuses for its
+     * timestamp fails with an ApiException whose message states this skew; with
+     * `correct_clock_skew` in the configuration the client signs with the corrected time.
+     *
+     * @throws InvalidInputException the client is closed
+     */
+    public function clockSkew(): ?int
+    {
+        $ffi = Native::$ffi ?? Native::ffi();
+        $skew = $ffi->new('int64_t');
+        $measured = $ffi->new('int');
+        Native::call($ffi->doku_client_clock_skew($this->handle(), FFI::addr($skew), FFI::addr($measured)));
+        return $measured->cdata !== 0 ? (int) $skew->cdata : null;
+    }
+
     /** The open handle, or the package's exception for a closed (or never built) client. */
     private function handle(): CData
     {
@@ -148,9 +175,14 @@ final class Client
     /**
      * Alfa Group (Alfamart, Alfamidi, Dan+Dan) payment code.
      *
-     * @param array<string, mixed>|string $request
-     * @param array<string, string> $options
-     * @return array<string, mixed>
+     * @param array{order: array{invoice_number: string, amount: int|float|string},
+     *   online_to_offline_info: array{expired_time?: int, reusable_status?: bool, info?: string},
+     *   customer: array{name: string, email?: string}, alfa_info?: array<string, mixed>}|string $request
+     *   an array, or a string of raw JSON (sent byte for byte)
+     * @param array{request_id?: string, timestamp?: string} $options
+     * @return array{status: int, request_id: string, response_timestamp: ?string, replay: bool,
+     *   signature_verified: bool, key_index: ?int, body: array{order: array{invoice_number: string, amount: int|float|string},
+     *   online_to_offline_info: array{payment_code: string, ...<string, mixed>}, ...<string, mixed>}}
      */
     public function alfaPaymentCode(array|string $request, array $options = []): array
     {
@@ -163,9 +195,14 @@ final class Client
     /**
      * Indomaret payment code.
      *
-     * @param array<string, mixed>|string $request
-     * @param array<string, string> $options
-     * @return array<string, mixed>
+     * @param array{order: array{invoice_number: string, amount: int|float|string},
+     *   online_to_offline_info: array{expired_time?: int, reusable_status?: bool, info?: string},
+     *   customer: array{name: string, email?: string}, indomaret_info?: array<string, mixed>}|string $request
+     *   an array, or a string of raw JSON (sent byte for byte)
+     * @param array{request_id?: string, timestamp?: string} $options
+     * @return array{status: int, request_id: string, response_timestamp: ?string, replay: bool,
+     *   signature_verified: bool, key_index: ?int, body: array{order: array{invoice_number: string, amount: int|float|string},
+     *   online_to_offline_info: array{payment_code: string, ...<string, mixed>}, ...<string, mixed>}}
      */
     public function indomaretPaymentCode(array|string $request, array $options = []): array
     {
@@ -176,11 +213,18 @@ final class Client
     }
 
     /**
-     * Indodana paylater order (`body.order.payment.url` is where the customer pays).
+     * Indodana paylater order (`body.payment.url` is where the customer pays).
      *
-     * @param array<string, mixed>|string $request
-     * @param array<string, string> $options
-     * @return array<string, mixed>
+     * @param array{order: array{invoice_number: string, amount: int|float|string,
+     *   line_items: list<array{name: string, price: int|float|string, quantity: int, ...<string, mixed>}>,
+     *   callback_url?: string, callback_url_cancel?: string},
+     *   peer_to_peer_info?: array<string, mixed>, customer: array<string, mixed>,
+     *   billing_address?: array<string, mixed>, shipping_address?: array<string, mixed>}|string $request
+     *   an array, or a string of raw JSON (sent byte for byte)
+     * @param array{request_id?: string, timestamp?: string} $options
+     * @return array{status: int, request_id: string, response_timestamp: ?string, replay: bool,
+     *   signature_verified: bool, key_index: ?int, body: array{order: array{invoice_number: string, ...<string, mixed>},
+     *   payment: array{status: string, url: string, ...<string, mixed>}, ...<string, mixed>}}
      */
     public function indodanaGenerateOrder(array|string $request, array $options = []): array
     {
@@ -193,8 +237,11 @@ final class Client
     /**
      * Check status by invoice number or the original Request-Id (a signed GET).
      *
-     * @param array<string, string> $options
-     * @return array<string, mixed>
+     * @param array{request_id?: string, timestamp?: string} $options
+     * @return array{status: int, request_id: string, response_timestamp: ?string, replay: bool,
+     *   signature_verified: bool, key_index: ?int, body: array{order: array{invoice_number: string, amount: int|float|string, ...<string, mixed>},
+     *   transaction: array{status: string, original_request_id?: string, ...<string, mixed>},
+     *   ...<string, mixed>}}
      */
     public function checkStatus(string $id, array $options = []): array
     {
@@ -209,8 +256,9 @@ final class Client
      * `indodana_generate_order`, `check_status` with `['id' => ...]`), validated first.
      *
      * @param array<string, mixed>|string $request
-     * @param array<string, string> $options
-     * @return array<string, mixed>
+     * @param array{request_id?: string, timestamp?: string} $options
+     * @return array{status: int, request_id: string, response_timestamp: ?string, replay: bool,
+     *   signature_verified: bool, key_index: ?int, body: array<string, mixed>}
      */
     public function call(string $operation, array|string $request, array $options = []): array
     {
@@ -227,8 +275,9 @@ final class Client
      *
      * @param array<string, mixed>|string|null $body an array, or a string of raw JSON; any
      *   other value (an object, a Closure, a Generator, a number) is refused
-     * @param array<string, string> $options
-     * @return array<string, mixed>
+     * @param array{request_id?: string, timestamp?: string} $options
+     * @return array{status: int, request_id: string, response_timestamp: ?string, replay: bool,
+     *   signature_verified: bool, key_index: ?int, body: array<string, mixed>}
      */
     public function request(string $method, string $path, mixed $body = null, array $options = []): array
     {

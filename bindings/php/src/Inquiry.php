@@ -8,6 +8,7 @@ use Doku\Direct\Exception\DokuException;
 use Doku\Direct\Exception\SignatureException;
 use Doku\Direct\Internal\Json;
 use Doku\Direct\Internal\Native;
+use Psr\Http\Message\ServerRequestInterface;
 
 /**
  * Direct Inquiry (DIPC): DOKU asks your Inquiry URL about a payment code; you verify the
@@ -27,9 +28,13 @@ final class Inquiry
      * Verifies an inquiry (signed like a notification, with your Inquiry URL's path).
      *
      * @param array<mixed> $headers as for Notification::verify
-     * @param array{tolerance_secs?: int} $options
-     * @return array<string, mixed> `request_id`, `client_id`, `request_timestamp`,
-     *   `payment_code`, `body`
+     * @param array{tolerance_secs?: int, previous_secret_keys?: list<string>} $options as for
+     *   Notification::verify: `previous_secret_keys` are the keys of a rotation in progress,
+     *   newest first
+     * @return array{request_id: string, client_id: string, request_timestamp: string,
+     *   payment_code: string, body: array<string, mixed>, key_index: int}
+     *   pass it to reply(); `key_index` is the key that verified it (0: `$secretKey`, 1:
+     *   `previous_secret_keys[0]`, ...)
      * @throws SignatureException do not answer it; respond 401
      * @throws DokuException
      */
@@ -39,7 +44,7 @@ final class Inquiry
         string $path,
         string $clientId,
         #[\SensitiveParameter] string $secretKey,
-        array $options = [],
+        #[\SensitiveParameter] array $options = [],
     ): array {
         $ffi = Native::$ffi ?? Native::ffi();
         Notification::text($path, $clientId, $secretKey);
@@ -56,12 +61,36 @@ final class Inquiry
     }
 
     /**
+     * {@see verify()} for a PSR-7 request: its headers and its raw body, read as
+     * Notification::fromRequest() reads it (rewound, whole, at most 1 MiB). `$path` is your
+     * Inquiry URL's configured path, never taken from the request.
+     *
+     * @param array{tolerance_secs?: int, previous_secret_keys?: list<string>} $options
+     * @return array{request_id: string, client_id: string, request_timestamp: string,
+     *   payment_code: string, body: array<string, mixed>, key_index: int}
+     * @throws SignatureException do not answer it; respond 401
+     * @throws DokuException
+     */
+    public static function fromRequest(
+        #[\SensitiveParameter] ServerRequestInterface $request,
+        string $path,
+        string $clientId,
+        #[\SensitiveParameter] string $secretKey,
+        #[\SensitiveParameter] array $options = [],
+    ): array {
+        return self::verify($request->getHeaders(), Notification::streamBody($request), $path, $clientId, $secretKey, $options);
+    }
+
+    /**
      * The signed reply to a verified inquiry.
      *
-     * @param array<string, mixed>|string $inquiry what verify() returned
+     * @param array{request_id: string, client_id: string, request_timestamp: string,
+     *   payment_code: string, body: array<string, mixed>, key_index?: int}|string $inquiry
+     *   what verify() returned (or it as JSON)
      * @param array{invoice_number: string, amount: int, status: string} $answer
-     * @return array{headers: array<string, string>, body: string} send exactly these headers
-     *   and this body string (see send())
+     * @return array{headers: array{Client-Id: string, Request-Id: string,
+     *   Response-Timestamp: string, Signature: string, Content-Type: string}, body: string}
+     *   send exactly these headers and this body string (see send())
      * @throws DokuException
      */
     public static function reply(array|string $inquiry, array $answer, string $path, #[\SensitiveParameter] string $secretKey): array

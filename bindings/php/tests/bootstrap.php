@@ -39,6 +39,14 @@ $hints = [
     'DOKU_BIN' => 'cargo build --bin doku',
     'DOKU_VECTORS' => 'the repository ships tests/data/vectors.json',
 ];
+// Debian's PSR-7 packages (scripts/install-deps.sh installs them), for the tests of
+// Notification::fromRequest: each ships its own autoloader under /usr/share/php.
+$psr7 = getenv('DOKU_PSR7_AUTOLOAD') ?: '/usr/share/php/Nyholm/Psr7/autoload.php';
+if (!is_file($psr7)) {
+    fwrite(STDERR, "php-test: {$psr7} does not exist (apt-get install php-nyholm-psr7 php-psr-http-message, or scripts/install-deps.sh apt)\n");
+    exit(1);
+}
+require_once $psr7;
 foreach ($hints as $name => $hint) {
     if (!is_file((string) getenv($name))) {
         fwrite(STDERR, "php-test: {$name}=" . getenv($name) . " does not exist ({$hint})\n");

@@ -14,8 +14,13 @@ use Doku\Direct\Status;
  * for those the PHP layer raises itself (a NUL byte in an argument, a value JSON cannot
  * encode, a library that cannot be loaded): `getCode()` is never `Status::OK`. Messages
  * never contain a secret key, a signature or a signing component.
+ *
+ * It implements the marker {@see DokuExceptionInterface}. Every class stays a
+ * `\RuntimeException`: PHP has one parent class, and `catch (DokuException $e)` (the
+ * documented root) must keep catching invalid input, so InvalidInputException cannot also
+ * be an SPL `\InvalidArgumentException` (a `\LogicException`).
  */
-class DokuException extends \RuntimeException
+class DokuException extends \RuntimeException implements DokuExceptionInterface
 {
     /** The error kind this class stands for (libdoku's `kind`). */
     public const KIND = 'unknown';
