@@ -1,9 +1,11 @@
 """``AsyncClient``: the methods of :class:`doku_direct.Client` as coroutines, for FastAPI,
 aiohttp and Django async views.
 
-Each call runs on a thread of its own in the native core; the event loop only awaits a
-future that the thread settles through ``call_soon_threadsafe``, so it never waits on the
-network and keeps serving other tasks.
+Each call runs on a thread of its own in the native core. Its outcome is queued natively
+and the event loop is woken through a socket it watches (``loop.add_reader``); the loop
+drains the queue on its own thread and settles the futures. Only the loop's thread takes
+the GIL for outcomes, so a hundred calls finishing at once do not starve it. Loops without
+``add_reader`` (Windows' Proactor) get each outcome through ``call_soon_threadsafe``.
 
 **Cancellation.** Cancelling a coroutine (a client disconnect, ``asyncio.wait_for``, a
 ``TaskGroup`` failing) raises ``CancelledError`` in it at once and stops the call between
@@ -19,7 +21,9 @@ not ended, and ``await client.aclose()`` (or leaving ``async with``) waits for t
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional, Set, Tuple, Union
+import itertools
+import weakref
+from typing import Any, Callable, Dict, Optional, Set, Tuple, Union
 
 from . import _native
 from ._types import (
@@ -35,7 +39,60 @@ from ._types import (
 # Imported from the package at the end of its __init__ (no cycle at import time).
 from . import Client, Response
 
-_Done = Callable[[bool, Any], None]
+#: Where a call's outcome goes: the loop's Completions queue, or a callback.
+_Sink = Any
+_Start = Callable[[_Sink, int], _native.CallHandle]
+_Outcome = "asyncio.Future[Tuple[bool, Any]]"
+
+_tokens = itertools.count(1)
+
+
+class _LoopOutcomes:
+    """One event loop's Completions queue, watched by the loop, and the futures of the
+    calls waiting on it (shared by every AsyncClient used on that loop)."""
+
+    #: Outcomes settled per turn of the loop: converting a response takes the GIL on the
+    #: loop's thread, so a burst is spread over several turns to let other tasks run.
+    BATCH = 8
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.completions = _native.Completions()
+        self.waiting: Dict[int, "asyncio.Future[Tuple[bool, Any]]"] = {}
+        loop.add_reader(self.completions.fileno(), self._drain)
+        # Stop watching when the loop goes away with this object.
+        weakref.finalize(self, _remove_reader, weakref.ref(loop), self.completions.fileno())
+
+    def _drain(self) -> None:
+        batch = self.completions.drain(self.BATCH)
+        for token, ok, value in batch:
+            fut = self.waiting.pop(token, None)
+            if fut is not None and not fut.done():
+                fut.set_result((ok, value))
+        if len(batch) == self.BATCH:
+            self.loop.call_soon(self._drain)
+
+
+def _remove_reader(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", fd: int) -> None:
+    loop = loop_ref()
+    if loop is not None and not loop.is_closed():
+        loop.remove_reader(fd)
+
+
+#: Per event loop (weakly: a closed loop drops its entry), or None where the loop has no
+#: add_reader.
+_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Optional[_LoopOutcomes]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _outcomes_for(loop: asyncio.AbstractEventLoop) -> Optional[_LoopOutcomes]:
+    if loop not in _by_loop:
+        try:
+            _by_loop[loop] = _LoopOutcomes(loop)
+        except NotImplementedError:
+            _by_loop[loop] = None
+    return _by_loop[loop]
 
 
 class AsyncClient:
@@ -122,7 +179,7 @@ class AsyncClient:
         """As :meth:`Client.check_status`."""
         native = self._client._native
         return await self._run(
-            lambda done: native.check_status_async(id, request_id, timestamp, done)
+            lambda sink, token: native.check_status_async(id, request_id, timestamp, sink, token)
         )
 
     async def call(
@@ -136,7 +193,9 @@ class AsyncClient:
         """As :meth:`Client.call`."""
         native = self._client._native
         return await self._run(
-            lambda done: native.call_async(operation, body, request_id, timestamp, done)
+            lambda sink, token: native.call_async(
+                operation, body, request_id, timestamp, sink, token
+            )
         )
 
     async def request(
@@ -151,25 +210,33 @@ class AsyncClient:
         """As :meth:`Client.request`."""
         native = self._client._native
         return await self._run(
-            lambda done: native.request_async(method, path, body, request_id, timestamp, done)
+            lambda sink, token: native.request_async(
+                method, path, body, request_id, timestamp, sink, token
+            )
         )
 
-    async def _run(self, start: Callable[[_Done], _native.CallHandle]) -> Response[Any]:
+    async def _run(self, start: _Start) -> Response[Any]:
         loop = asyncio.get_running_loop()
         finished: "asyncio.Future[Tuple[bool, Any]]" = loop.create_future()
+        outcomes = _outcomes_for(loop)
+        token = next(_tokens)
+        if outcomes is not None:
+            handle = start(outcomes.completions, token)  # argument errors raise here
+            outcomes.waiting[token] = finished
+        else:
 
-        def settle(ok: bool, value: Any) -> None:
-            if not finished.done():
-                finished.set_result((ok, value))
+            def settle(ok: bool, value: Any) -> None:
+                if not finished.done():
+                    finished.set_result((ok, value))
 
-        def done(ok: bool, value: Any) -> None:
-            # On the call's thread, with the GIL: hand the outcome to the loop.
-            try:
-                loop.call_soon_threadsafe(settle, ok, value)
-            except RuntimeError:
-                pass  # the loop is closed: nobody is waiting any more
+            def done(ok: bool, value: Any) -> None:
+                # On the call's thread, with the GIL: hand the outcome to the loop.
+                try:
+                    loop.call_soon_threadsafe(settle, ok, value)
+                except RuntimeError:
+                    pass  # the loop is closed: nobody is waiting any more
 
-        handle = start(done)  # argument errors raise here, before anything runs
+            handle = start(done, token)
         self._pending.add(finished)
         finished.add_done_callback(self._pending.discard)
         try:

@@ -25,6 +25,7 @@ __all__ = [
     "_test_panic",
     "Client",
     "CallHandle",
+    "Completions",
     "Sandbox",
 ]
 
@@ -114,14 +115,16 @@ class Client:
         body: JsonBody,
         request_id: Optional[str],
         timestamp: Optional[str],
-        done: Callable[[bool, Any], None],
+        sink: Union[Completions, Callable[[bool, Any], None]],
+        token: int,
     ) -> CallHandle: ...
     def check_status_async(
         self,
         id: str,
         request_id: Optional[str],
         timestamp: Optional[str],
-        done: Callable[[bool, Any], None],
+        sink: Union[Completions, Callable[[bool, Any], None]],
+        token: int,
     ) -> CallHandle: ...
     def request_async(
         self,
@@ -130,7 +133,8 @@ class Client:
         body: Optional[JsonBody],
         request_id: Optional[str],
         timestamp: Optional[str],
-        done: Callable[[bool, Any], None],
+        sink: Union[Completions, Callable[[bool, Any], None]],
+        token: int,
     ) -> CallHandle: ...
     def call(
         self,
@@ -157,6 +161,12 @@ class Client:
 @final
 class CallHandle:
     def cancel(self) -> None: ...
+
+@final
+class Completions:
+    def __new__(cls) -> Completions: ...
+    def fileno(self) -> int: ...
+    def drain(self, limit: int) -> List[Tuple[int, bool, Any]]: ...
 
 @final
 class Sandbox:

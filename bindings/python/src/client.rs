@@ -1,5 +1,5 @@
 //! `Client`: the core client behind `doku_direct.Client` and `doku_direct.AsyncClient`.
-//! Every call runs on a thread of its own. A blocking call waits for it with the GIL
+//! Every call runs on a thread of the `blocking` pool. A blocking call waits for it with the GIL
 //! released, returning to the interpreter every [`SIGNAL_CHECK`] so that Ctrl-C raises
 //! `KeyboardInterrupt` promptly (a call can otherwise block for its whole deadline). An
 //! async call returns at once and hands the outcome to a callback (the event loop's
@@ -19,6 +19,8 @@ use doku::client::{Cancel, Client, RequestOptions, Response};
 use doku::config::Config;
 use doku::ErrorKind;
 
+use super::completions::{Completions, Sender};
+
 /// A thread-safe DOKU client (one connection pool). Built from the JSON configuration of
 /// `doku::Config::from_json`; no I/O happens in the constructor.
 #[pyclass(frozen, name = "Client", module = "doku_direct._native")]
@@ -30,7 +32,7 @@ pub(crate) struct PyClient {
 /// How often a waiting call lets the interpreter run its signal handlers.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-/// Runs `work` on a thread of its own and waits for its result with the GIL released,
+/// Runs `work` on the blocking pool and waits for its result with the GIL released,
 /// running the interpreter's signal handlers every [`SIGNAL_CHECK`]. When one raises
 /// (Ctrl-C), the call is cancelled (no further attempt starts) and the exception is
 /// returned at once; an attempt already on the wire ends at its own time limit.
@@ -44,18 +46,11 @@ fn interruptible<T: Send + 'static>(
             .unwrap_or_else(|_| Err(panicked()))
     };
     let (tx, rx) = mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("doku-call".into())
-        .spawn(move || {
-            // The receiver may be gone (the caller was interrupted): nothing to tell.
-            let _ = tx.send(work());
-        })
-        .map_err(|e| {
-            doku::Error::new(
-                doku::ErrorKind::Transport,
-                format!("cannot start a thread for the call: {e}; nothing was sent"),
-            )
-        })?;
+    blocking::unblock(move || {
+        // The receiver may be gone (the caller was interrupted): nothing to tell.
+        let _ = tx.send(work());
+    })
+    .detach();
     let mut rx = rx;
     loop {
         // The receiver is Send, not Sync: it moves into the GIL-free wait and back.
@@ -102,7 +97,7 @@ fn options(
 }
 
 /// `(status, request_id, response_timestamp, replay, signature_verified, body, key_index)`.
-fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyTuple>> {
+pub(crate) fn response_tuple<'py>(py: Python<'py>, r: &Response) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
         py,
         [
@@ -167,16 +162,25 @@ fn panicked() -> doku::Error {
     )
 }
 
-/// Starts `p` on a thread of its own; `done(ok, value)` is called with the GIL held when it
-/// ends: `(True, response_tuple)` or `(False, exception)`.
-fn spawn(p: Prepared, done: Py<PyAny>) -> Fallible<CallHandle> {
-    let Prepared { cancel, work } = p;
-    std::thread::Builder::new()
-        .name("doku-async-call".into())
-        .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                .unwrap_or_else(|_| Err(panicked()));
-            Python::attach(|py| {
+/// Where an async call's outcome goes: a [`Completions`] queue the event loop drains (no
+/// GIL on the call's thread), or a callback run with the GIL (loops without `add_reader`).
+enum Sink {
+    Queue(Sender, u64),
+    Callback(Py<PyAny>),
+}
+
+impl Sink {
+    fn from_args(sink: &Bound<'_, PyAny>, token: u64) -> Sink {
+        match sink.cast::<Completions>() {
+            Ok(c) => Sink::Queue(c.get().sender(), token),
+            Err(_) => Sink::Callback(sink.clone().unbind()),
+        }
+    }
+
+    fn deliver(self, result: doku::Result<Response>) {
+        match self {
+            Sink::Queue(sender, token) => sender.send(token, result),
+            Sink::Callback(done) => Python::attach(|py| {
                 let arg: PyResult<(bool, Bound<'_, PyAny>)> = match &result {
                     Ok(r) => response_tuple(py, r).map(|t| (true, t.into_any())),
                     Err(e) => Ok((
@@ -187,20 +191,25 @@ fn spawn(p: Prepared, done: Py<PyAny>) -> Fallible<CallHandle> {
                             .into_any(),
                     )),
                 };
-                let outcome = arg.and_then(|a| done.call1(py, a).map(|_| ()));
-                if let Err(err) = outcome {
+                if let Err(err) = arg.and_then(|a| done.call1(py, a).map(|_| ())) {
                     // The callback itself failed (a closed event loop): nobody to tell.
                     err.write_unraisable(py, None);
                 }
-            });
-        })
-        .map_err(|e| {
-            doku::Error::new(
-                ErrorKind::Transport,
-                format!("cannot start a thread for the call: {e}; nothing was sent"),
-            )
-        })?;
-    Ok(CallHandle { cancel })
+            }),
+        }
+    }
+}
+
+/// Starts `p` on the blocking pool; its outcome goes to `sink`.
+fn spawn(p: Prepared, sink: Sink) -> CallHandle {
+    let Prepared { cancel, work } = p;
+    blocking::unblock(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(panicked()));
+        sink.deliver(result);
+    })
+    .detach();
+    CallHandle { cancel }
 }
 
 impl PyClient {
@@ -275,7 +284,7 @@ impl PyClient {
     }
 
     /// Runs a prepared call to the end. On the main thread (the only one Python delivers
-    /// signals to) it runs on a thread of its own, so Ctrl-C interrupts the wait; on any
+    /// signals to) it runs on the blocking pool, so Ctrl-C interrupts the wait; on any
     /// other thread (a web server's workers) it runs right here with the GIL released,
     /// sparing the handoff.
     fn run<'py>(&self, py: Python<'py>, p: Fallible<Prepared>) -> PyResult<Bound<'py, PyTuple>> {
@@ -291,15 +300,17 @@ impl PyClient {
         response_tuple(py, &response)
     }
 
-    /// Starts a prepared call; its outcome goes to `done`.
+    /// Starts a prepared call; its outcome goes to `sink` (a `Completions` with `token`,
+    /// or a callable `done(ok, value)`).
     fn start(
         &self,
         py: Python<'_>,
         p: Fallible<Prepared>,
-        done: Py<PyAny>,
+        sink: &Bound<'_, PyAny>,
+        token: u64,
     ) -> PyResult<CallHandle> {
         self.log_gate.refresh(py);
-        guard(py, || spawn(p?, done))
+        guard(py, || Ok(spawn(p?, Sink::from_args(sink, token))))
     }
 }
 
@@ -334,8 +345,9 @@ impl PyClient {
         )
     }
 
-    /// `call` started on a thread of its own; `done(ok, value)` receives the outcome.
-    #[pyo3(signature = (operation, body, request_id, timestamp, done))]
+    /// `call` started on the blocking pool; its outcome goes to `sink` under `token`.
+    #[pyo3(signature = (operation, body, request_id, timestamp, sink, token))]
+    #[allow(clippy::too_many_arguments)]
     fn call_async(
         &self,
         py: Python<'_>,
@@ -343,12 +355,14 @@ impl PyClient {
         body: &Bound<'_, PyAny>,
         request_id: Option<&Bound<'_, PyAny>>,
         timestamp: Option<&Bound<'_, PyAny>>,
-        done: Py<PyAny>,
+        sink: &Bound<'_, PyAny>,
+        token: u64,
     ) -> PyResult<CallHandle> {
         self.start(
             py,
             self.prepare_call(operation, body, request_id, timestamp),
-            done,
+            sink,
+            token,
         )
     }
 
@@ -364,20 +378,22 @@ impl PyClient {
         self.run(py, self.prepare_check_status(id, request_id, timestamp))
     }
 
-    /// `check_status` started on a thread of its own; `done(ok, value)` gets the outcome.
-    #[pyo3(signature = (id, request_id, timestamp, done))]
+    /// `check_status` started on the blocking pool; its outcome goes to `sink`.
+    #[pyo3(signature = (id, request_id, timestamp, sink, token))]
     fn check_status_async(
         &self,
         py: Python<'_>,
         id: &Bound<'_, PyAny>,
         request_id: Option<&Bound<'_, PyAny>>,
         timestamp: Option<&Bound<'_, PyAny>>,
-        done: Py<PyAny>,
+        sink: &Bound<'_, PyAny>,
+        token: u64,
     ) -> PyResult<CallHandle> {
         self.start(
             py,
             self.prepare_check_status(id, request_id, timestamp),
-            done,
+            sink,
+            token,
         )
     }
 
@@ -399,8 +415,8 @@ impl PyClient {
         )
     }
 
-    /// `request` started on a thread of its own; `done(ok, value)` gets the outcome.
-    #[pyo3(signature = (method, path, body, request_id, timestamp, done))]
+    /// `request` started on the blocking pool; its outcome goes to `sink`.
+    #[pyo3(signature = (method, path, body, request_id, timestamp, sink, token))]
     #[allow(clippy::too_many_arguments)]
     fn request_async(
         &self,
@@ -410,12 +426,14 @@ impl PyClient {
         body: Option<&Bound<'_, PyAny>>,
         request_id: Option<&Bound<'_, PyAny>>,
         timestamp: Option<&Bound<'_, PyAny>>,
-        done: Py<PyAny>,
+        sink: &Bound<'_, PyAny>,
+        token: u64,
     ) -> PyResult<CallHandle> {
         self.start(
             py,
             self.prepare_request(method, path, body, request_id, timestamp),
-            done,
+            sink,
+            token,
         )
     }
 

@@ -10,6 +10,7 @@
 //! and around hashing large bodies.
 
 mod client;
+mod completions;
 mod convert;
 mod logging;
 mod notification;
@@ -236,6 +237,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::CallHandle>()?;
+    m.add_class::<completions::Completions>()?;
     m.add_class::<sandbox::PySandbox>()?;
     Ok(())
 }
