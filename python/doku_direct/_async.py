@@ -89,7 +89,8 @@ _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Optional[_LoopOu
 def _outcomes_for(loop: asyncio.AbstractEventLoop) -> Optional[_LoopOutcomes]:
     if loop not in _by_loop:
         try:
-            _by_loop[loop] = _LoopOutcomes(loop)
+            # No Completions off Unix, and no add_reader on Windows' Proactor loop.
+            _by_loop[loop] = _LoopOutcomes(loop) if hasattr(_native, "Completions") else None
         except NotImplementedError:
             _by_loop[loop] = None
     return _by_loop[loop]

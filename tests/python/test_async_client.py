@@ -141,3 +141,22 @@ def test_logging_is_silent_unless_configured() -> None:
     )
     assert child.stdout.strip() == "transport error", child
     assert child.stderr == "", child.stderr
+
+
+def test_loops_without_add_reader_get_outcomes_through_the_callback(sb: Sandbox) -> None:
+    # Windows' Proactor loop has no add_reader: the client falls back to a callback run on
+    # the call's thread. Force that path on this loop and check the same outcomes arrive.
+    from doku_direct import _async
+
+    async def main() -> None:
+        _async._by_loop[asyncio.get_running_loop()] = None
+        client = doku_direct.AsyncClient(sb.client_id, sb.secret_key, base_url=sb.base_url, retries=0)
+        created = await client.alfa_payment_code(alfa_body(invoice("CB")))
+        assert created.signature_verified
+        with pytest.raises(doku_direct.ApiError):
+            await doku_direct.AsyncClient(
+                sb.client_id, "SK-wrong", base_url=sb.base_url, retries=0
+            ).check_status("INV-NOPE")
+        await client.aclose()
+
+    asyncio.run(main())

@@ -19,6 +19,7 @@ use doku::client::{Cancel, Client, RequestOptions, Response};
 use doku::config::Config;
 use doku::ErrorKind;
 
+#[cfg(unix)]
 use super::completions::{Completions, Sender};
 
 /// A thread-safe DOKU client (one connection pool). Built from the JSON configuration of
@@ -165,20 +166,24 @@ fn panicked() -> doku::Error {
 /// Where an async call's outcome goes: a [`Completions`] queue the event loop drains (no
 /// GIL on the call's thread), or a callback run with the GIL (loops without `add_reader`).
 enum Sink {
+    #[cfg(unix)]
     Queue(Sender, u64),
     Callback(Py<PyAny>),
 }
 
 impl Sink {
+    #[cfg_attr(not(unix), allow(unused_variables))]
     fn from_args(sink: &Bound<'_, PyAny>, token: u64) -> Sink {
-        match sink.cast::<Completions>() {
-            Ok(c) => Sink::Queue(c.get().sender(), token),
-            Err(_) => Sink::Callback(sink.clone().unbind()),
+        #[cfg(unix)]
+        if let Ok(c) = sink.cast::<Completions>() {
+            return Sink::Queue(c.get().sender(), token);
         }
+        Sink::Callback(sink.clone().unbind())
     }
 
     fn deliver(self, result: doku::Result<Response>) {
         match self {
+            #[cfg(unix)]
             Sink::Queue(sender, token) => sender.send(token, result),
             Sink::Callback(done) => Python::attach(|py| {
                 let arg: PyResult<(bool, Bound<'_, PyAny>)> = match &result {

@@ -10,6 +10,9 @@
 //! and around hashing large bodies.
 
 mod client;
+// The outcome queue wakes the event loop through a Unix socket pair; elsewhere (Windows'
+// Proactor loop has no add_reader anyway) async calls use the callback path.
+#[cfg(unix)]
 mod completions;
 mod convert;
 mod logging;
@@ -237,6 +240,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::CallHandle>()?;
+    #[cfg(unix)]
     m.add_class::<completions::Completions>()?;
     m.add_class::<sandbox::PySandbox>()?;
     Ok(())
