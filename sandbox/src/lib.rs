@@ -34,6 +34,8 @@
 pub mod cli;
 pub mod demo;
 mod errors;
+#[doc(hidden)]
+pub mod fuzzing;
 mod notify;
 mod pages;
 mod payment_code;
