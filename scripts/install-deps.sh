@@ -3,6 +3,8 @@
 # is present. With arguments, installs only those items (e.g. `cbindgen`).
 set -euo pipefail
 CBINDGEN_VERSION=0.29.4
+# cargo fuzz (fuzz/run.sh, on the nightly toolchain; the tool itself builds on stable).
+CARGO_FUZZ_VERSION=0.13.2
 
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(apt rust-components cbindgen)
@@ -57,6 +59,12 @@ for item in "${want[@]}"; do
       if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then
         echo "install-deps: cargo install cbindgen $CBINDGEN_VERSION"
         cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --quiet
+      fi
+      ;;
+    cargo-fuzz)
+      if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+        echo "install-deps: cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
+        cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --quiet
       fi
       ;;
     *) echo "install-deps: unknown item $item" >&2; exit 2 ;;

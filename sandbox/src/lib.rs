@@ -35,6 +35,8 @@ pub mod cli;
 mod dashboard;
 pub mod demo;
 mod errors;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod key_file;
 mod notify;
 mod pages;
@@ -289,6 +291,54 @@ impl SandboxConfig {
     }
 }
 
+/// The state every request handler shares, from a configuration and what
+/// [`Sandbox::start`] prepared (the merchants to serve, the code rules, the base URL, the
+/// loaded transactions and the notifier). No sockets: the fuzz targets build the same
+/// state through it.
+pub(crate) fn build_shared(
+    config: &SandboxConfig,
+    merchants: Vec<Merchant>,
+    codes: payment_code::CodeRules,
+    base_url: String,
+    state: state::State,
+    notifier: notify::Notifier,
+) -> Result<Shared> {
+    let mut table = HashMap::new();
+    for m in merchants {
+        let entry = MerchantEntry {
+            key: m.key,
+            secret: m.secret,
+            secret_source: m.secret_source,
+            notification_url: m.notification_url,
+            channel_urls: m.channel_notification_urls,
+        };
+        if table.insert(m.client_id.clone(), entry).is_some() {
+            return Err(Error::config(
+                "merchants",
+                format!("merchant {} is configured twice", m.client_id),
+            ));
+        }
+    }
+    Ok(Shared {
+        merchants: table,
+        codes,
+        time_scale: config.time_scale,
+        window_secs: config.timestamp_window_secs,
+        clock: config.clock.clone(),
+        base_url,
+        state: Mutex::new(state),
+        persister: config.state_file.clone().map(|path| Persister {
+            path,
+            written: Mutex::new(0),
+        }),
+        notifier,
+        logger: config.logger.clone(),
+        create_paths: Shared::create_paths(),
+        status_path: Shared::status_path(),
+        stall_limit: config.stall_limit,
+    })
+}
+
 /// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops it.
 pub struct Sandbox {
     shared: Arc<Shared>,
@@ -337,22 +387,6 @@ impl Sandbox {
         } else {
             config.merchants.clone()
         };
-        let mut table = HashMap::new();
-        for m in merchants {
-            let entry = MerchantEntry {
-                key: m.key,
-                secret: m.secret,
-                secret_source: m.secret_source,
-                notification_url: m.notification_url,
-                channel_urls: m.channel_notification_urls,
-            };
-            if table.insert(m.client_id.clone(), entry).is_some() {
-                return Err(Error::config(
-                    "merchants",
-                    format!("merchant {} is configured twice", m.client_id),
-                ));
-            }
-        }
         let state = match &config.state_file {
             Some(path) if path.exists() => {
                 let bytes = std::fs::read(path).map_err(|e| {
@@ -396,24 +430,9 @@ impl Sandbox {
             config.time_scale,
             config.logger.clone(),
         );
-        let shared = Arc::new(Shared {
-            merchants: table,
-            codes,
-            time_scale: config.time_scale,
-            window_secs: config.timestamp_window_secs,
-            clock: config.clock.clone(),
-            base_url,
-            state: Mutex::new(state),
-            persister: config.state_file.clone().map(|path| Persister {
-                path,
-                written: Mutex::new(0),
-            }),
-            notifier,
-            logger: config.logger.clone(),
-            create_paths: Shared::create_paths(),
-            status_path: Shared::status_path(),
-            stall_limit: config.stall_limit,
-        });
+        let shared = Arc::new(build_shared(
+            &config, merchants, codes, base_url, state, notifier,
+        )?);
         let handler: serve::Handler = {
             let shared = shared.clone();
             Arc::new(move |req| server::handle(&shared, req))
