@@ -170,15 +170,19 @@ impl Client {
             })?),
             None => None,
         };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .max_redirects(0)
             .proxy(proxy)
             .user_agent(concat!("doku-direct/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolver::CachingResolver::default(),
+        );
         Ok(Client {
             config,
             agent,

@@ -50,6 +50,8 @@ pub mod notification;
 /// cbindgen:ignore
 pub mod notification_body;
 /// cbindgen:ignore
+mod resolver;
+/// cbindgen:ignore
 pub mod signature;
 /// cbindgen:ignore
 pub mod validate;
