@@ -103,17 +103,49 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
 }
 
 pub fn parse_timestamp(s: &str, field: &str) -> Result<i64> {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    PrimitiveDateTime::parse(s, fmt)
-        .map(|t| t.assume_utc().unix_timestamp())
-        .map_err(|_| {
-            Error::invalid_input(
-                field,
-                format!(
-                    "{field} must be UTC ISO-8601 with second precision and a Z suffix, like 2020-08-11T08:45:42Z (got {s:?})"
-                ),
-            )
+    timestamp_unix(s.as_bytes()).ok_or_else(|| {
+        Error::invalid_input(
+            field,
+            format!(
+                "{field} must be UTC ISO-8601 with second precision and a Z suffix, like 2020-08-11T08:45:42Z (got {s:?})"
+            ),
+        )
+    })
+}
+
+/// `2020-08-11T08:45:42Z` as Unix seconds. It runs on every signature, so the fixed layout
+/// is read directly (a format-description parse cost doku_sign a seventh of its time); the
+/// calendar (month lengths, leap years, 00-23 / 00-59 ranges) is the `time` crate's.
+fn timestamp_unix(b: &[u8]) -> Option<i64> {
+    if b.len() != 20
+        || [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .any(|&(i, c)| b[i] != c)
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u16> {
+        b[from..to].iter().try_fold(0u16, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
         })
+    };
+    let month = time::Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::from(num(0, 4)?), month, num(8, 10)? as u8).ok()?;
+    let time =
+        time::Time::from_hms(num(11, 13)? as u8, num(14, 16)? as u8, num(17, 19)? as u8).ok()?;
+    Some(
+        PrimitiveDateTime::new(date, time)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// `yyyyMMddHHmmss` in WIB (UTC+7), as DOKU's `created_date` / `expired_date`.
@@ -131,6 +163,41 @@ pub fn format_wib(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_read_directly_agree_with_the_format_description() {
+        let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        let by_time = |s: &str| {
+            PrimitiveDateTime::parse(s, fmt)
+                .ok()
+                .map(|t| t.assume_utc().unix_timestamp())
+        };
+        for s in [
+            "2020-08-11T08:45:42Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2024-02-29T12:00:00Z",
+            "2023-02-29T12:00:00Z",
+            "2020-13-01T00:00:00Z",
+            "2020-00-10T00:00:00Z",
+            "2020-04-31T00:00:00Z",
+            "2020-08-11T24:00:00Z",
+            "2020-08-11T23:60:00Z",
+            "2020-08-11T23:59:60Z",
+            "2020-08-11 08:45:42Z",
+            "2020-08-11T08:45:42z",
+            "2020-08-11T08:45:42",
+            "2020-08-11T08:45:42.1Z",
+            "20-08-11T08:45:42Z",
+            "2020-8-11T08:45:42Z",
+            "+020-08-11T08:45:42Z",
+            "2020-08-11T08:45:4ZZ",
+            "not-a-time",
+            "",
+        ] {
+            assert_eq!(timestamp_unix(s.as_bytes()), by_time(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn http_dates() {
