@@ -15,7 +15,10 @@
 # gcc / mingw-w64 are the linkers and the C compilers for ring. The Windows targets are the
 # *-win7-windows-gnu ones: their std and getrandom avoid ProcessPrng (bcryptprimitives.dll,
 # Windows 10+; wine 8 lacks it too), so one DLL serves Windows 7 / POSReady 7 tills up to
-# Windows 11, and the import check below keeps it that way.
+# Windows 11, and the import check below keeps it that way. (The *-pc-windows-gnu targets
+# are not offered: wine cannot run them, so they could not be tested here.) The win7
+# targets link gcc's own crtbegin.o, which registers the unwind tables, so unlike
+# i686-pc-windows-gnu they need no rsbegin.o/rsend.o from library/rtstartup.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,7 +26,7 @@ cd "$repo"
 CROSS_DIR="$repo/target/cross"
 BUILD_DIR="$CROSS_DIR/build"       # CARGO_TARGET_DIR
 DIST_DIR="$CROSS_DIR/dist"         # doku-<version>-<target>/ and its archive
-TOOLS_DIR="$CROSS_DIR/tools"       # rsbegin.o/rsend.o, the 32-bit wine loader, wine prefixes
+TOOLS_DIR="$CROSS_DIR/tools"       # the 32-bit wine loader, wine prefixes, the VB6 shim build
 TEST_DIR="$CROSS_DIR/test"
 RUSTC_WEB="${RUSTC_WEB:-/usr/bin/rustc}"
 CARGO_WEB="${CARGO_WEB:-/usr/bin/cargo}"
@@ -41,8 +44,8 @@ tool_prefix() {
   case "$1" in
     aarch64-unknown-linux-gnu) echo aarch64-linux-gnu ;;
     armv7-unknown-linux-gnueabihf) echo arm-linux-gnueabihf ;;
-    x86_64-*-windows-gnu) echo x86_64-w64-mingw32 ;;
-    i686-*-windows-gnu) echo i686-w64-mingw32 ;;
+    x86_64-win7-windows-gnu) echo x86_64-w64-mingw32 ;;
+    i686-win7-windows-gnu) echo i686-w64-mingw32 ;;
     *) die "unknown target $1 (known: ${DEFAULT_TARGETS[*]})" ;;
   esac
 }
@@ -59,34 +62,18 @@ check_tools() {
   done
 }
 
-# rustc links rsbegin.o/rsend.o into every windows-gnu binary (frame registration for
-# unwinding); Debian ships them for no Windows target, so they are compiled here from
-# rust-web-src's library/rtstartup with the same compiler, as Rust's own bootstrap does.
-rtstartup() {
-  local t="$1" dir="$TOOLS_DIR/rtstartup/$1" f
-  mkdir -p "$dir"
-  for f in rsbegin rsend; do
-    if [ ! -f "$dir/$f.o" ] || [ "$RUST_SRC/library/rtstartup/$f.rs" -nt "$dir/$f.o" ]; then
-      RUSTC_BOOTSTRAP=1 "$RUSTC_WEB" --target "$t" --emit=obj -C panic=abort \
-        -o "$dir/$f.o" "$RUST_SRC/library/rtstartup/$f.rs"
-    fi
-  done
-  echo "$dir"
-}
-
 # Builds libdoku for one target with the `dist` profile (fat LTO, as `make lib`), the
 # doku-direct crate only. Prints rustc's native-static-libs line into native-static-libs.txt.
 build_one() {
-  local t="$1" p tu rustflags="" out
+  local t="$1" p tu out
   p="$(tool_prefix "$t")"
   tu="$(echo "$t" | tr 'a-z-' 'A-Z_')"
-  if is_windows "$t"; then rustflags="-L native=$(rtstartup "$t")"; fi
   log "build $t"
   local start=$SECONDS
   out="$CROSS_DIR/logs/build-$t.log"
   mkdir -p "$CROSS_DIR/logs"
   if ! env RUSTC="$RUSTC_WEB" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$BUILD_DIR" \
-      "CARGO_TARGET_${tu}_LINKER=$p-gcc" "CARGO_TARGET_${tu}_RUSTFLAGS=$rustflags" \
+      "CARGO_TARGET_${tu}_LINKER=$p-gcc" \
       "CC_${t//-/_}=$p-gcc" "AR_${t//-/_}=$p-ar" \
       "$CARGO_WEB" rustc -Zbuild-std=std,panic_unwind --target "$t" --profile dist \
       -p doku-direct --lib --locked -- --print=native-static-libs >"$out" 2>&1; then
@@ -184,8 +171,7 @@ shared_lib() {
 needs() {
   local t="$1" pkg="$2"
   case "$t" in
-    *-win7-windows-gnu) echo "Windows 7 SP1 / POSReady 7 or later (msvcrt.dll CRT; no Visual C++ runtime needed)" ;;
-    *-pc-windows-gnu) echo "Windows 10 or later (std imports ProcessPrng from bcryptprimitives.dll)" ;;
+    *-windows-gnu) echo "Windows 7 SP1 / POSReady 7 or later (msvcrt.dll CRT; no Visual C++ runtime needed)" ;;
     *) local so; so="$(shared_lib "$t" "$pkg")"
        echo "Linux with glibc $(glibc_needed "$t" "$so") or later (needs $("$(tool_prefix "$t")-readelf" -d "$so" |
          sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | paste -sd, - | sed 's/,/, /g'))" ;;
