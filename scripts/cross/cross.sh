@@ -333,7 +333,8 @@ test_one() {
   [ -d "$pkg" ] || die "$pkg is missing: run make cross first"
   (cd "$pkg" && sha256sum --quiet -c SHA256SUMS) || die "$pkg: checksums do not match"
   mapfile -t run < <(runner "$t")
-  local build="$TEST_DIR/$t"
+  local build="$TEST_DIR/$t" native static=()
+  native="$(cat "$BUILD_DIR/$t/dist/native-static-libs.txt")"
   rm -rf "$build"; mkdir -p "$build"
   if is_windows "$t"; then
     import_check "$t" "$pkg/bin/doku.dll"
@@ -346,20 +347,28 @@ test_one() {
     # program carries its own winpthreads; it links doku.dll through the import library.
     cflags="-D__USE_MINGW_ANSI_STDIO=1"
     ldflags="-static $pkg/lib/libdoku.dll.a"
-    cp "$pkg/bin/"*.dll "$build/"   # Windows finds a DLL next to the program
+    static=("-static $pkg/lib/libdoku.a $native")
   else
-    ldflags="-L$pkg/lib -ldoku -Wl,-rpath,$pkg/lib -lpthread -ldl -lm"
+    # Linked as a user would: through the package's relocatable doku.pc.
+    ldflags="$(PKG_CONFIG_PATH="$pkg/lib/pkgconfig" pkg-config --libs doku) -Wl,-rpath,$pkg/lib"
+    static=("$(PKG_CONFIG_PATH="$pkg/lib/pkgconfig" pkg-config --variable=static_libs doku)")
   fi
-  log "test $t: tests/c under ${run[0]##*/}"
-  local start=$SECONDS
-  CROSS_CC="$p-gcc" CROSS_RUNNER="${run[*]}" CROSS_CFLAGS="$cflags" CROSS_LDFLAGS="$ldflags" \
-    CROSS_BUILD="$build" CROSS_EXE="$(is_windows "$t" && echo .exe || true)" \
-    LIBDIR="$pkg/lib" tests/c/run.sh
+  local start=$SECONDS kind
+  for kind in shared static; do
+    if [ "$kind" = static ]; then ldflags="${static[0]}"; fi
+    log "test $t ($kind library): tests/c under ${run[0]##*/}"
+    mkdir -p "$build/$kind"
+    # Windows finds a DLL next to the program; the static build must not need one.
+    if [ "$kind" = shared ] && is_windows "$t"; then cp "$pkg/bin/"*.dll "$build/$kind/"; fi
+    CROSS_CC="$p-gcc" CROSS_RUNNER="${run[*]}" CROSS_CFLAGS="$cflags" CROSS_LDFLAGS="$ldflags" \
+      CROSS_BUILD="$build/$kind" CROSS_EXE="$(is_windows "$t" && echo .exe || true)" \
+      LIBDIR="$pkg/lib" tests/c/run.sh
+  done
   if [ -f "$pkg/bin/doku_vb6.dll" ]; then
     log "test $t: the VB6 shim, called through stdcall pointers"
-    "$p-gcc" -std=c11 -Wall -Wextra -Werror -O1 -I include -o "$build/test_vb6.exe" \
+    "$p-gcc" -std=c11 -Wall -Wextra -Werror -O1 -I include -o "$build/shared/test_vb6.exe" \
       scripts/cross/vb6/test_vb6.c "$pkg/lib/libdoku.dll.a" -static
-    (cd "$build" && "${run[@]}" "$build/test_vb6.exe")
+    (cd "$build/shared" && "${run[@]}" "$build/shared/test_vb6.exe")
   fi
   log "test $t passed in $((SECONDS - start)) s; runs on: $(needs "$t" "$pkg")"
 }
