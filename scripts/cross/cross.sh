@@ -110,7 +110,7 @@ package_one() {
     # doku.def: the exports, for `lib /def:doku.def` (MSVC) or dlltool.
     { echo "LIBRARY doku.dll"; echo "EXPORTS";
       "$p-objdump" -p "$pkg/bin/doku.dll" |
-        awk '/\[Ordinal\/Name Pointer\] Table/{on=1;next} on&&/^\s*\[/{print "    " $NF} on&&/^$/{on=0}'
+        awk '/\[Ordinal\/Name Pointer\] Table/{on=1;next} on && /^[ \t]*\[/{print "    " $NF} on && /^$/{on=0}'
     } >"$pkg/lib/doku.def"
     grep -q '^    doku_sign$' "$pkg/lib/doku.def" || die "$t: doku.def has no doku_sign export"
     if [[ "$t" == i686-* ]]; then vb6_shim "$t" "$pkg"; fi
@@ -149,13 +149,13 @@ vb6_shim() {
   python3 scripts/cross/vb6/gen_shim.py include/doku.h "$pkg/vb6/doku_vb6.c"
   "$p-gcc" -shared -O2 -std=c11 -Wall -Wextra -Werror -I include -o "$work/doku_vb6.dll" \
     "$pkg/vb6/doku_vb6.c" "$pkg/lib/libdoku.dll.a" -Wl,--kill-at -static-libgcc
-  # stdcall means the callee pops its arguments: every doku_vb6_X@N must end in `ret $N`.
+  # stdcall means the callee pops its arguments: every doku_vb6_X@N (N > 0) must return
+  # with `ret $N`. (With no arguments the two conventions are the same code.)
   "$p-objdump" -d "$work/doku_vb6.dll" | awk '
     /^[0-9a-f]+ <_?doku_vb6_[a-z_]+@[0-9]+>:$/ { if (fn != "" && !ok) bad = bad " " fn
-      fn = $2; n = fn; sub(/.*@/, "", n); sub(/>:/, "", n); want = sprintf("$0x%x", n + 0); ok = 0; nfn++; next }
+      fn = $2; n = fn; sub(/.*@/, "", n); sub(/>:/, "", n); want = sprintf("$0x%x", n + 0); ok = (n + 0 == 0); nfn++; next }
     /^[0-9a-f]+ </ { if (fn != "" && !ok) bad = bad " " fn; fn = ""; next }
-    fn != "" && /\tret / { if (index($0, want) || (want == "$0x0" && $NF == "ret")) ok = 1 }
-    fn != "" && /\tret *$/ { if (want == "$0x0") ok = 1 }
+    fn != "" && /\tret / { if ($NF == want) ok = 1 }
     END { if (fn != "" && !ok) bad = bad " " fn
           if (nfn < 10 || bad != "") { print "not stdcall:" bad " (" nfn " functions)"; exit 1 }
           print nfn " stdcall functions" }' || die "$t: doku_vb6.dll is not stdcall"
@@ -243,7 +243,7 @@ write_licenses() {
 QEMU_BIN() { case "$1" in aarch64-*) echo qemu-aarch64 ;; armv7-*) echo qemu-arm ;; esac; }
 
 # 32-bit wine: Debian's wine32:i386 cannot be installed next to the amd64 packages without
-# i386 multiarch, so its loader, libwine:i386 and the i386 libc are unpacked into
+# i386 multiarch, so its loader, libwine:i386 and the i386 libc and libgcc_s are unpacked into
 # target/cross/tools/wine32-root (apt-get download + dpkg-deb -x, with private apt lists:
 # the system's apt configuration is left alone) and the loader's ELF interpreter is pointed
 # at that libc. wine64's wineserver serves it.
@@ -259,7 +259,7 @@ wine32_root() {
     # packages below are found, which `apt-get download` checks.
     apt-get "${o[@]}" update -qq >/dev/null 2>&1 || true
     local v; v="$(dpkg-query -W -f '${Version}' wine64)"
-    (cd "$apt/debs" && apt-get "${o[@]}" download -qq "libc6:i386" "libwine:i386=$v" "wine32:i386=$v" >&2) ||
+    (cd "$apt/debs" && apt-get "${o[@]}" download -qq "libc6:i386" "libgcc-s1:i386" "libwine:i386=$v" "wine32:i386=$v" >&2) ||
       die "could not download the i386 wine packages"
     local f
     for f in "$apt/debs"/*.deb; do dpkg-deb -x "$f" "$root"; done
@@ -302,7 +302,7 @@ WIN7_DLLS="kernel32.dll ntdll.dll advapi32.dll ws2_32.dll msvcrt.dll userenv.dll
 NOT_ON_WIN7="ProcessPrng GetSystemTimePreciseAsFileTime WaitOnAddress WakeByAddressSingle
              WakeByAddressAll CreateFile2 SetThreadDescription GetThreadDescription
              GetTempPath2W GetCurrentThreadStackLimits PrefetchVirtualMemory
-             GetOverlappedResultEx CreateWaitableTimerExW"
+             GetOverlappedResultEx"
 
 import_check() {
   local t="$1" dll="$2" p imports bad=0 d f
@@ -342,12 +342,13 @@ test_one() {
     if [ ! -f "$WINEPREFIX/system.reg" ]; then
       log "creating the wine prefix $WINEPREFIX"
       "${run[@]}" wineboot --init >/dev/null 2>&1 || true
+      "$WINESERVER" -w   # the prefix is written when the wineserver exits
     fi
     # mingw's printf is msvcrt's unless asked: %zu needs the C99 one. -static: the test
     # program carries its own winpthreads; it links doku.dll through the import library.
     cflags="-D__USE_MINGW_ANSI_STDIO=1"
-    ldflags="-static $pkg/lib/libdoku.dll.a"
-    static=("-static $pkg/lib/libdoku.a $native")
+    ldflags="-static $pkg/lib/libdoku.dll.a -lpthread"
+    static=("-static $pkg/lib/libdoku.a $native -lpthread")
   else
     # Linked as a user would: through the package's relocatable doku.pc.
     ldflags="$(PKG_CONFIG_PATH="$pkg/lib/pkgconfig" pkg-config --libs doku) -Wl,-rpath,$pkg/lib"
