@@ -97,7 +97,7 @@ package_one() {
   pkg="$DIST_DIR/$name"
   out="$BUILD_DIR/$t/dist"
   native="$(cat "$out/native-static-libs.txt")"
-  rm -rf "$pkg" "$pkg.tar.gz" "$pkg.zip"
+  rm -rf "$pkg" "$pkg.tar.gz" "$pkg.zip" "$pkg.sha256"
   mkdir -p "$pkg/include" "$pkg/lib"
   cp include/doku.h "$pkg/include/"
   if is_windows "$t"; then
@@ -136,7 +136,7 @@ package_one() {
   else
     tar -C "$DIST_DIR" --owner=0 --group=0 --numeric-owner -czf "$pkg.tar.gz" "$name"
   fi
-  (cd "$DIST_DIR" && sha256sum "$name".* >"$name.sha256")
+  (cd "$DIST_DIR" && sha256sum "$name.$(is_windows "$t" && echo zip || echo tar.gz)" >"$name.sha256")
   log "packaged $pkg ($(du -b "$(shared_lib "$t" "$pkg")" | cut -f1) bytes stripped shared library)"
 }
 
@@ -199,6 +199,12 @@ write_readme() {
   lib/libdoku.a       static library (MinGW): gcc app.c -Iinclude lib/libdoku.a $native
   include/doku.h      the header: calling convention, threads and lifetimes are at its top
 EOF
+      if [[ "$t" == i686-* ]]; then cat <<EOF
+  bin/doku_vb6.dll    for VB6, whose Declare calls only stdcall: doku_vb6_X is the stdcall
+                      twin of each doku_X (same parameters and result); ship it next to
+                      doku.dll. Source: vb6/doku_vb6.c (generated from doku.h)
+EOF
+      fi
     else
       cat <<EOF
   lib/libdoku.so.$VERSION (soname libdoku.so.$SOMAJOR, stripped) and its links
