@@ -269,6 +269,7 @@ wine32_root() {
       die "could not download the i386 wine packages"
     local f
     for f in "$apt/debs"/*.deb; do dpkg-deb -x "$f" "$root"; done
+    rm -rf "$apt/debs"
     # Debian's wine loads the system's mingw zlib as a PE DLL (libz-mingw-w64).
     cp /usr/i686-w64-mingw32/lib/zlib1.dll "$root/usr/lib/i386-linux-gnu/wine/i386-windows/"
     patchelf --set-interpreter "$root/lib/ld-linux.so.2" "$root/usr/lib/wine/wine"
