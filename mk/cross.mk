@@ -5,7 +5,8 @@
 #                     doku-<version>-<target>/ and doku-<version>-<target>.tar.gz (Linux)
 #                     or .zip (Windows), for each of CROSS_TARGETS
 #   make cross-test   tests/c against each packaged library under qemu-user or wine, the
-#                     Windows import-table check (Windows 7) and the VB6 shim's test
+#                     Windows import-table check (Windows 7), the VB6 shim's test, and the
+#                     README's .NET P/Invoke example under mono (against make lib's library)
 #
 # Both install what they need first (scripts/install-deps.sh cross); `make test` does not
 # need any of it. One target: make cross-test CROSS_TARGETS=aarch64-unknown-linux-gnu
@@ -24,7 +25,9 @@ cross-deps:
 cross: cross-deps
 	scripts/cross/cross.sh build $(CROSS_TARGETS)
 
-cross-test: cross
+# `lib` (the host library, already built by make test) runs the README's .NET example.
+cross-test: cross lib
 	scripts/cross/cross.sh test $(CROSS_TARGETS)
+	scripts/cross/cross.sh dotnet $(abspath $(CLIB))
 
 .DEFAULT_GOAL := $(doku_saved_goal)

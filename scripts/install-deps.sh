@@ -3,7 +3,7 @@
 # is present. With arguments, installs only those items (e.g. `cbindgen`). `cross` (for
 # `make cross` / `make cross-test` only, never part of the default set) brings Debian's
 # rustc-web, cargo-web and rust-web-src, the ARM cross gcc and mingw-w64, qemu-user, wine64,
-# patchelf and pkg-config.
+# patchelf, pkg-config, and mono (the README's .NET example).
 set -euo pipefail
 CBINDGEN_VERSION=0.29.4
 
@@ -51,7 +51,7 @@ for item in "${want[@]}"; do
       cross_pkgs=()
       for p in rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
                gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-mingw-w64-x86-64 \
-               gcc-mingw-w64-i686 qemu-user wine64 patchelf pkg-config; do
+               gcc-mingw-w64-i686 qemu-user wine64 patchelf pkg-config mono-mcs mono-runtime; do
         dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || cross_pkgs+=("$p")
       done
       if [ "$(dpkg-query -W -f '${Version}' rustc-web 2>/dev/null)" != \
