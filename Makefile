@@ -33,6 +33,8 @@ help:
 	@echo "make php-test           the PHPUnit suite (FFI) against libdoku and doku sandbox"
 	@echo "make c-packaging-test   make install into a temp PREFIX, pkg-config, the thread test"
 	@echo "make browser-test       the sandbox dashboard in headless Chromium (screenshot in target/)"
+	@echo "make cross              POS artefacts: ARM Linux, 32/64-bit Windows 7+ (target/cross/dist)"
+	@echo "make cross-test         the C suite against each POS artefact under qemu-user or wine"
 	@echo "make fuzz               every cargo fuzz target for FUZZ_SECONDS (nightly; fuzz/README.md)"
 	@echo "make fuzz-smoke         the fuzz targets over their checked-in corpus (part of make test)"
 	@echo "make lib                libdoku.so and libdoku.a in $(CLIB)"

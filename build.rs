@@ -9,9 +9,12 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
     match std::env::var("CARGO_CFG_TARGET_OS").as_deref() {
-        Ok("linux") | Ok("android") | Ok("freebsd") | Ok("netbsd") | Ok("openbsd") => {
+        Ok("linux") | Ok("freebsd") | Ok("netbsd") | Ok("openbsd") => {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdoku.so.{major}");
         }
+        // An APK holds only `lib<name>.so` files: a versioned soname would make any JNI
+        // library linked against libdoku need a `libdoku.so.0` that Android never installs.
+        Ok("android") => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdoku.so"),
         Ok("macos") | Ok("ios") => {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libdoku.{major}.dylib");
         }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh machine lacks; idempotent and quiet when all
-# is present. With arguments, installs only those items (e.g. `cbindgen`).
+# is present. With arguments, installs only those items (e.g. `cbindgen`). `cross` (for
+# `make cross` / `make cross-test` only, never part of the default set) brings Debian's
+# rustc-web, cargo-web and rust-web-src, the ARM cross gcc and mingw-w64, qemu-user, wine64,
+# patchelf, pkg-config, and mono (the README's .NET example).
 set -euo pipefail
 CBINDGEN_VERSION=0.29.4
 # cargo fuzz (fuzz/run.sh, on the nightly toolchain; the tool itself builds on stable).
@@ -65,6 +68,27 @@ for item in "${want[@]}"; do
       if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
         echo "install-deps: cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
         cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --quiet
+      fi
+      ;;
+    cross)
+      # Debian's packages, since rustup cannot fetch targets here. rustc-web and
+      # rust-web-src must be the same version: -Zbuild-std compiles that source with it.
+      cross_pkgs=()
+      for p in rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+               gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-mingw-w64-x86-64 \
+               gcc-mingw-w64-i686 qemu-user wine64 patchelf pkg-config mono-mcs mono-runtime; do
+        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || cross_pkgs+=("$p")
+      done
+      if [ "$(dpkg-query -W -f '${Version}' rustc-web 2>/dev/null)" != \
+           "$(dpkg-query -W -f '${Version}' rust-web-src 2>/dev/null)" ]; then
+        cross_pkgs+=(rustc-web cargo-web rust-web-src)
+      fi
+      if [ ${#cross_pkgs[@]} -gt 0 ]; then
+        echo "install-deps: apt-get install ${cross_pkgs[*]}"
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+          "${cross_pkgs[@]}" >/dev/null
       fi
       ;;
     *) echo "install-deps: unknown item $item" >&2; exit 2 ;;

@@ -4,6 +4,12 @@
 # when the environment allows it), (b) a plain build under valgrind's leak checker.
 #
 # Usage: LIBDIR=/abs/path/to/target/clib/dist tests/c/run.sh   (what `make ctest` does)
+#
+# Cross mode (scripts/cross/cross.sh test, `make cross-test`): when CROSS_CC is set, the
+# same program is built with that cross compiler (CROSS_CFLAGS, CROSS_LDFLAGS link the
+# packaged libdoku) into CROSS_BUILD and run once under CROSS_RUNNER (qemu-user or wine).
+# The sanitizers and valgrind exist for the host only; the emulated run checks the ABI,
+# the calling convention and every result on the target.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,9 +17,24 @@ repo="$(cd "$here/../.." && pwd)"
 vectors="$repo/tests/data/vectors.json"
 cases="$repo/tests/data/cases.json"
 seeds="$repo/tests/data/seeds"
-build="$here/build"
+build="${CROSS_BUILD:-$here/build}"
 : "${LIBDIR:?set LIBDIR to the directory holding libdoku.so (make ctest does this)}"
 CC="${CC:-cc}"
+
+if [ -n "${CROSS_CC:-}" ]; then
+  : "${CROSS_RUNNER:?set CROSS_RUNNER to the emulator command (scripts/cross/cross.sh does)}"
+  mkdir -p "$build"
+  python3 "$here/gen_vectors.py" "$vectors" "$seeds" "$build/vectors.h" "$cases" "$build/cases.h"
+  exe="$build/test_doku${CROSS_EXE:-}"
+  echo "== ctest: cross build with $CROSS_CC"
+  # shellcheck disable=SC2086 # CROSS_CFLAGS, CROSS_LDFLAGS and CROSS_RUNNER are word lists
+  "$CROSS_CC" -std=c11 -Wall -Wextra -Werror -g -O1 -I "$repo/include" -I "$build" $CROSS_CFLAGS \
+    "$here/test_doku.c" -o "$exe" $CROSS_LDFLAGS
+  echo "== ctest: run under $CROSS_RUNNER"
+  # shellcheck disable=SC2086
+  (cd "$build" && $CROSS_RUNNER "$exe")
+  exit
+fi
 
 [ -f "$LIBDIR/libdoku.so" ] || { echo "ctest: $LIBDIR/libdoku.so not found (run make lib)" >&2; exit 1; }
 [ -f "$vectors" ] || { echo "ctest: $vectors not found (tests/data/vectors.json)" >&2; exit 1; }
