@@ -1492,7 +1492,14 @@ static void test_test_notification(void)
     const char *end = h ? strchr(h, '}') : NULL;
     if (CHECK(body && h && end, "body and headers in %s", out)) {
         h += strlen("\"headers\":");
-        char *headers = strndup(h, (size_t)(end - h) + 1);
+        size_t n_headers = (size_t)(end - h) + 1;
+        char *headers = malloc(n_headers + 1); /* not strndup: mingw's C library lacks it */
+        if (!headers) {
+            perror("malloc");
+            exit(2);
+        }
+        memcpy(headers, h, n_headers);
+        headers[n_headers] = '\0';
         char *n = NULL;
         if (expect_ok(doku_notification_verify(headers, body, strlen(body), "/payments/notifications",
                                                "MCH-C-TEST", NOTIFY_SECRET, NULL, &n),
