@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use std::fmt;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -390,27 +390,7 @@ impl SigningKey {
     /// otherwise a `signature_mismatch` error that says why without revealing the
     /// expected value. The MAC is compared in constant time.
     pub fn verify(&self, component: &Component<'_>, signature: &str) -> Result<()> {
-        component.check()?;
-        let Some(encoded) = signature.strip_prefix(SIGNATURE_PREFIX) else {
-            return Err(Error::signature_mismatch(
-                "signature must start with the exact prefix HMACSHA256=",
-            )
-            .with_field("signature"));
-        };
-        let Ok(mac_bytes) = B64.decode(encoded) else {
-            return Err(Error::signature_mismatch(
-                "signature is not standard base64 after the HMACSHA256= prefix",
-            )
-            .with_field("signature"));
-        };
-        if self.keyed(component).verify_slice(&mac_bytes).is_err() {
-            return Err(Error::signature_mismatch(
-                "signature does not match the component (check Client-Id, Request-Id, \
-                 timestamp, Request-Target, the exact body bytes and the secret key)",
-            )
-            .with_field("signature"));
-        }
-        Ok(())
+        Keys::from(self).verify(component, signature).map(|_| ())
     }
 
     /// The `Signature` value for an arbitrary text (diagnostics only: `doku explain` uses
@@ -470,34 +450,44 @@ impl<'a> Keys<'a> {
     /// matched. A mismatch against all of them is one `signature_mismatch`; an unusable
     /// component or a malformed signature is reported as by [`SigningKey::verify`].
     pub fn verify(&self, component: &Component<'_>, signature: &str) -> Result<usize> {
+        component.check()?;
+        let mac = decode_signature(signature)?;
         let mut matched = None;
-        let mut first_error = None;
         for (index, key) in std::iter::once(self.current)
             .chain(self.previous)
             .enumerate()
         {
-            match key.verify(component, signature) {
-                Ok(()) => {
-                    matched.get_or_insert(index);
-                }
-                Err(e) if e.kind() == ErrorKind::SignatureMismatch => {
-                    first_error.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
+            if key.keyed(component).verify_slice(&mac).is_ok() {
+                matched.get_or_insert(index);
             }
         }
-        match (matched, first_error) {
-            (Some(index), _) => Ok(index),
-            (None, Some(e)) if self.len() > 1 => Err(Error::signature_mismatch(format!(
-                "{} (none of the {} keys given matches)",
-                e.message(),
-                self.len()
+        matched.ok_or_else(|| {
+            let ring = match self.len() {
+                1 => String::new(),
+                n => format!(" (none of the {n} keys given matches)"),
+            };
+            Error::signature_mismatch(format!(
+                "signature does not match the component (check Client-Id, Request-Id, \
+                 timestamp, Request-Target, the exact body bytes and the secret key){ring}"
             ))
-            .with_field("signature")),
-            (None, Some(e)) => Err(e),
-            (None, None) => unreachable!("at least one key is tried"),
-        }
+            .with_field("signature")
+        })
     }
+}
+
+/// The MAC bytes of a `Signature` header value: the exact `HMACSHA256=` prefix, then
+/// standard base64. Decoded once, whatever number of keys it is checked against.
+fn decode_signature(signature: &str) -> Result<Vec<u8>> {
+    let Some(encoded) = signature.strip_prefix(SIGNATURE_PREFIX) else {
+        return Err(Error::signature_mismatch(
+            "signature must start with the exact prefix HMACSHA256=",
+        )
+        .with_field("signature"));
+    };
+    B64.decode(encoded).map_err(|_| {
+        Error::signature_mismatch("signature is not standard base64 after the HMACSHA256= prefix")
+            .with_field("signature")
+    })
 }
 
 impl<'a> From<&'a SigningKey> for Keys<'a> {

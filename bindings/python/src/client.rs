@@ -186,23 +186,32 @@ impl Sink {
             #[cfg(unix)]
             Sink::Queue(sender, token) => sender.send(token, result),
             Sink::Callback(done) => Python::attach(|py| {
-                let arg: PyResult<(bool, Bound<'_, PyAny>)> = match &result {
-                    Ok(r) => response_tuple(py, r).map(|t| (true, t.into_any())),
-                    Err(e) => Ok((
-                        false,
-                        super::to_pyerr(py, e, false)
-                            .into_value(py)
-                            .into_bound(py)
-                            .into_any(),
-                    )),
-                };
-                if let Err(err) = arg.and_then(|a| done.call1(py, a).map(|_| ())) {
+                let outcome = outcome_to_py(py, &result)
+                    .and_then(|(ok, value)| done.call1(py, (ok, value)).map(|_| ()));
+                if let Err(err) = outcome {
                     // The callback itself failed (a closed event loop): nobody to tell.
                     err.write_unraisable(py, None);
                 }
             }),
         }
     }
+}
+
+/// A call's outcome as Python sees it: `(True, response_tuple)`, or `(False, exception)`.
+pub(crate) fn outcome_to_py<'py>(
+    py: Python<'py>,
+    result: &doku::Result<Response>,
+) -> PyResult<(bool, Bound<'py, PyAny>)> {
+    Ok(match result {
+        Ok(r) => (true, response_tuple(py, r)?.into_any()),
+        Err(e) => (
+            false,
+            super::to_pyerr(py, e, false)
+                .into_value(py)
+                .into_bound(py)
+                .into_any(),
+        ),
+    })
 }
 
 /// Starts `p` on the blocking pool; its outcome goes to `sink`.

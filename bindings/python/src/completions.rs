@@ -89,22 +89,8 @@ impl Completions {
         };
         let list = PyList::empty(py);
         for (token, outcome) in outcomes {
-            let item = match outcome {
-                Ok(r) => (
-                    token,
-                    true,
-                    super::client::response_tuple(py, &r)?.into_any(),
-                ),
-                Err(e) => (
-                    token,
-                    false,
-                    super::to_pyerr(py, &e, false)
-                        .into_value(py)
-                        .into_bound(py)
-                        .into_any(),
-                ),
-            };
-            list.append(item)?;
+            let (ok, value) = super::client::outcome_to_py(py, &outcome)?;
+            list.append((token, ok, value))?;
         }
         Ok(list)
     }
